@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+/* VM lifecycle: create (KVM, RAM, vCPUs, boot area, devices), run, destroy. */
+#include "vmm/core/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "abi/rv_abi.h"
+#include "vmm/core/hcall.h"
+#include "vmm/core/loader.h"
+
+#define GUEST_ERROR_LOG_MAX 10
+
+void vm_guest_error(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    unsigned n;
+
+    pthread_mutex_lock(&vm->lock);
+    n = vm->guest_errors++;
+    pthread_mutex_unlock(&vm->lock);
+    if (n > GUEST_ERROR_LOG_MAX && vm->verbose < 2)
+        return;
+    if (n == GUEST_ERROR_LOG_MAX && vm->verbose < 2) {
+        fprintf(stderr, "ringvisor: guest error: further guest errors not logged\n");
+        return;
+    }
+    va_start(ap, fmt);
+    fprintf(stderr, "ringvisor: guest error: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+bool vm_stop(struct vm *vm, int status)
+{
+    bool first;
+    uint64_t one = 1;
+
+    pthread_mutex_lock(&vm->lock);
+    first = !vm->stopping;
+    if (first) {
+        vm->stopping = true;
+        vm->exit_status = status;
+    }
+    pthread_mutex_unlock(&vm->lock);
+    if (first && write(vm->done_fd, &one, sizeof(one)) < 0) {
+        /* eventfd writes fail only on counter overflow: cannot happen once */
+    }
+    return first;
+}
+
+/* ---- console and request ring ------------------------------------------ */
+
+static int write_all(int fd, const uint8_t *buf, uint64_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -errno;
+        buf += n;
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+static int ring_console(void *opaque, const uint8_t *buf, uint32_t len)
+{
+    struct vm *vm = opaque;
+
+    return write_all(vm->console_fd, buf, len);
+}
+
+static void vm_drain_ring(struct vm *vm)
+{
+    if (reqring_drain(&vm->ring) == -EPROTO)
+        vm_guest_error(vm, "%s; request ring no longer served", vm->ring.why);
+}
+
+static void on_kick(void *opaque)
+{
+    vm_drain_ring(opaque);
+}
+
+/* ---- hypercalls --------------------------------------------------------- */
+
+static int64_t hc_console(void *opaque, const uint8_t *buf, uint64_t len)
+{
+    struct vm *vm = opaque;
+
+    /* Keep order with output the guest queued on the ring before. */
+    vm_drain_ring(vm);
+    return write_all(vm->console_fd, buf, len) ? -RV_EINVAL : (int64_t)len;
+}
+
+static void hc_wallclock(void *opaque, uint64_t *realtime_ns, uint64_t *kvmclock_ns)
+{
+    struct vm *vm = opaque;
+    struct kvm_clock_data c = { 0 };
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ioctl(vm->fd, KVM_GET_CLOCK, &c) < 0)
+        c.clock = 0;
+    *kvmclock_ns = c.clock;
+    *realtime_ns = (c.flags & KVM_CLOCK_REALTIME)
+                       ? c.realtime
+                       : (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const struct hcall_ops vm_hcall_ops = {
+    .console = hc_console,
+    .wallclock = hc_wallclock,
+};
+
+static int port_hcall(struct vcpu *vcpu, void *opaque, uint64_t port,
+                      uint8_t *data, uint32_t len, bool is_write)
+{
+    struct vm *vm = opaque;
+    struct hcall_env env = { .mem = &vm->mem, .ops = &vm_hcall_ops, .opaque = vm };
+    uint32_t value;
+
+    (void)vcpu;
+    if (!is_write || len != 4 || port != RV_PORT_HCALL) {
+        vm_guest_error(vm, "hypercall port accessed with %s of %u bytes at %#lx",
+                       is_write ? "write" : "read", len, (unsigned long)port);
+        if (!is_write)
+            memset(data, 0xff, len);
+        return 0;
+    }
+    memcpy(&value, data, 4);
+    if (hcall_handle(&env, value) < 0)
+        vm_guest_error(vm, "hypercall block at GPA %#llx is outside guest RAM",
+                       (unsigned long long)value << 4);
+    else if (env.nr_errors)
+        vm_guest_error(vm, "hypercall: %s", env.last_error);
+    if (env.poweroff) {
+        /* Everything the guest printed before powering off goes out first. */
+        vm_drain_ring(vm);
+        vm_stop(vm, env.exit_status);
+    }
+    return 0;
+}
+
+/* Fallback for RV_PORT_KICK when the host has no ioeventfd: drain inline. */
+static int port_kick(struct vcpu *vcpu, void *opaque, uint64_t port,
+                     uint8_t *data, uint32_t len, bool is_write)
+{
+    (void)vcpu, (void)port, (void)data, (void)len, (void)is_write;
+    vm_drain_ring(opaque);
+    return 0;
+}
+
+static int vm_devices_init(struct vm *vm, const char **why)
+{
+    struct kvm_ioeventfd kick = {
+        .addr = RV_PORT_KICK, .len = 1, .flags = KVM_IOEVENTFD_FLAG_PIO };
+    int err;
+
+    *why = "cannot set up the hypercall and request-ring ports";
+    err = bus_register(&vm->bus, BUS_PIO, RV_PORT_HCALL, 4, port_hcall, vm);
+    if (err)
+        return err;
+    err = reqring_init(&vm->ring, &vm->mem, vm->boot.req_ring, ring_console, vm);
+    if (err)
+        return err;
+    err = iothread_init(&vm->io);
+    if (err)
+        return err;
+    vm->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (vm->kick_fd < 0)
+        return -errno;
+    kick.fd = vm->kick_fd;
+    if (ioctl(vm->fd, KVM_IOEVENTFD, &kick) == 0)
+        return iothread_add(&vm->io, vm->kick_fd, on_kick, vm);
+    /* No ioeventfd: every kick becomes an exit to us (slow, but works). */
+    return bus_register(&vm->bus, BUS_PIO, RV_PORT_KICK, 1, port_kick, vm);
+}
+
+/* ---- create / destroy --------------------------------------------------- */
+
+static int vm_create_vcpus(struct vm *vm)
+{
+    int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+    if (sz < 0)
+        return -errno;
+    vm->run_size = (size_t)sz;
+    vm->vcpu = calloc(vm->nr_vcpus, sizeof(*vm->vcpu));
+    if (!vm->vcpu)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpu[i];
+
+        v->vm = vm;
+        v->index = i;
+        v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, i);
+        if (v->fd < 0)
+            return -errno;
+        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            v->run = NULL;
+            return -errno;
+        }
+        int err = arch_vcpu_init(v);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
+                   enum vm_error_kind *kind)
+{
+    struct elf_image img;
+    struct kvm_clock_data clk = { 0 };
+    struct boot_config bc = {
+        .nr_vcpus = vm->nr_vcpus, .cmdline = cfg->cmdline ? cfg->cmdline : "",
+        .initrd = cfg->initrd, .initrd_size = cfg->initrd_size,
+    };
+    struct timespec ts;
+    int err;
+
+    *kind = VM_ERR_INPUT;
+    err = elf_parse(cfg->kernel, cfg->kernel_size, &img, why);
+    if (err)
+        return err;
+    err = elf_load(&vm->mem, &img, cfg->kernel);
+    if (err) {
+        *why = "kernel image does not fit in guest memory";
+        return err;
+    }
+    bc.host_kind = vm->host_kind;
+    bc.gbpages = arch_gbpages(vm);
+    bc.tsc_khz = arch_tsc_khz(vm);
+    bc.features = RV_FEAT_KVMCLOCK;
+    if (vm->irqchip)
+        bc.features |= RV_FEAT_LAPIC | RV_FEAT_TSC_DEADLINE;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ioctl(vm->fd, KVM_GET_CLOCK, &clk) == 0) {
+        bc.kvmclock_ns = clk.clock;
+        bc.realtime_ns = (clk.flags & KVM_CLOCK_REALTIME)
+                             ? clk.realtime
+                             : (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    }
+    return boot_build(&vm->mem, &img, &bc, &vm->boot, why);
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
+              enum vm_error_kind *kind)
+{
+    int err;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->kvm_fd = vm->fd = vm->kick_fd = vm->done_fd = -1;
+    vm->io.epfd = vm->io.stopfd = -1;
+    vm->mem.memfd = -1;
+    vm->verbose = cfg->verbose;
+    vm->console_fd = cfg->console_fd;
+    vm->nr_vcpus = cfg->nr_vcpus;
+    pthread_mutex_init(&vm->lock, NULL);
+    *kind = VM_ERR_HOST;
+
+    vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (vm->done_fd < 0) {
+        err = -errno;
+        *why = "eventfd";
+        goto fail;
+    }
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        err = -errno;
+        *why = errno == ENOENT ? "/dev/kvm does not exist (is KVM available?)"
+               : errno == EACCES || errno == EPERM
+                   ? "no permission to open /dev/kvm (join group kvm, or run as root)"
+                   : "cannot open /dev/kvm";
+        *kind = VM_ERR_INPUT;
+        goto fail;
+    }
+    vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->fd < 0) {
+        err = -errno;
+        *why = "KVM_CREATE_VM failed";
+        goto fail;
+    }
+    err = arch_vm_init(vm);
+    if (err) {
+        *why = "cannot set up the VM (irqchip, TSS)";
+        goto fail;
+    }
+    err = mem_create(&vm->mem, cfg->mem_size);
+    if (err) {
+        *why = "cannot allocate guest memory";
+        goto fail;
+    }
+    for (int i = 0; i < vm->mem.nr_regions; i++) {
+        struct kvm_userspace_memory_region r = {
+            .slot = (uint32_t)i, .guest_phys_addr = vm->mem.region[i].gpa,
+            .memory_size = vm->mem.region[i].size,
+            .userspace_addr = (uintptr_t)(vm->mem.host + vm->mem.region[i].host_off),
+        };
+        if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+            err = -errno;
+            *why = "KVM_SET_USER_MEMORY_REGION failed";
+            goto fail;
+        }
+    }
+    err = vm_create_vcpus(vm);
+    if (err) {
+        *why = "cannot create vCPUs";
+        goto fail;
+    }
+    vm->host_kind = arch_detect_host(vm);
+    err = vm_load(vm, cfg, why, kind);
+    if (err)
+        goto fail;
+    *kind = VM_ERR_HOST;
+    err = vm_devices_init(vm, why);
+    if (err)
+        goto fail;
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+        err = arch_vcpu_setup(&vm->vcpu[i]);
+        if (err) {
+            *why = "cannot set the vCPU entry state";
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    vm_destroy(vm);
+    return err;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->io.epfd >= 0)
+        iothread_exit(&vm->io);
+    vm->io.epfd = -1;
+    reqring_exit(&vm->ring);
+    for (uint32_t i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
+        if (vm->vcpu[i].run)
+            munmap(vm->vcpu[i].run, vm->run_size);
+        if (vm->vcpu[i].fd > 0)
+            close(vm->vcpu[i].fd);
+    }
+    free(vm->vcpu);
+    vm->vcpu = NULL;
+    mem_destroy(&vm->mem);
+    if (vm->kick_fd >= 0)
+        close(vm->kick_fd);
+    if (vm->fd >= 0)
+        close(vm->fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    if (vm->done_fd >= 0)
+        close(vm->done_fd);
+    vm->kick_fd = vm->fd = vm->kvm_fd = vm->done_fd = -1;
+    pthread_mutex_destroy(&vm->lock);
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+static void on_kick_signal(int sig)
+{
+    (void)sig; /* only interrupts KVM_RUN */
+}
+
+int vm_run(struct vm *vm, int sigfd)
+{
+    struct sigaction sa = { .sa_handler = on_kick_signal };
+    struct pollfd pfd[2] = { { .fd = vm->done_fd, .events = POLLIN },
+                             { .fd = sigfd, .events = POLLIN } };
+    int err;
+
+    sigaction(SIGUSR1, &sa, NULL);
+    err = iothread_start(&vm->io);
+    if (err) {
+        fprintf(stderr, "ringvisor: cannot start the I/O thread: %s\n", strerror(-err));
+        return 1;
+    }
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+        err = pthread_create(&vm->vcpu[i].thread, NULL, vcpu_main, &vm->vcpu[i]);
+        if (err) {
+            fprintf(stderr, "ringvisor: cannot start vCPU %u: %s\n", i, strerror(err));
+            vm_stop(vm, 1);
+            break;
+        }
+        vm->vcpu[i].started = true;
+    }
+    for (;;) {
+        if (poll(pfd, sigfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            break;
+        if (pfd[0].revents)
+            break;
+        if (sigfd >= 0 && pfd[1].revents) {
+            struct signalfd_siginfo si;
+
+            if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+                if (vm->verbose)
+                    fprintf(stderr, "ringvisor: signal %u: stopping the VM\n", si.ssi_signo);
+                vm_stop(vm, 128 + (int)si.ssi_signo);
+                break;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+        if (vm->vcpu[i].started)
+            vcpu_kick(&vm->vcpu[i]);
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+        if (vm->vcpu[i].started)
+            pthread_join(vm->vcpu[i].thread, NULL);
+    vm_drain_ring(vm);
+    return vm->exit_status;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One VM: its KVM handles, guest RAM, bus, vCPUs, I/O thread and lifecycle.
+ * Everything a VM owns hangs off struct vm; there is no global state, so a
+ * process could hold several.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/arch/x86/boot.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/iothread.h"
+#include "vmm/core/mem.h"
+#include "vmm/core/reqring.h"
+
+struct kvm_run;
+
+struct vm_config {
+    const uint8_t *kernel;  /* ELF image bytes */
+    size_t kernel_size;
+    const uint8_t *initrd;  /* may be NULL */
+    size_t initrd_size;
+    const char *cmdline;
+    uint64_t mem_size;      /* multiple of 2 MiB */
+    uint32_t nr_vcpus;
+    int verbose;            /* 0 quiet, 1 -v, 2 -vv */
+    int console_fd;         /* where guest console output goes */
+};
+
+struct vcpu {
+    struct vm *vm;
+    uint32_t index;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool started;
+};
+
+struct vm {
+    int kvm_fd;
+    int fd;
+    uint32_t host_kind;     /* RV_HOST_* */
+    bool irqchip;           /* in-kernel LAPIC/IOAPIC */
+    int verbose;
+    int console_fd;
+    struct guest_mem mem;
+    struct bus bus;
+    struct boot_result boot;
+    struct reqring ring;
+    struct iothread io;
+    int kick_fd;            /* ioeventfd behind RV_PORT_KICK */
+    uint32_t nr_vcpus;
+    struct vcpu *vcpu;
+    size_t run_size;
+
+    pthread_mutex_t lock;   /* protects the fields below */
+    bool stopping;
+    int exit_status;
+    int done_fd;            /* eventfd: the VM has ended */
+    unsigned guest_errors;  /* logged guest errors, for rate limiting */
+};
+
+/* Why vm_create() failed: a user error (bad image, too little memory: exit
+ * status 2) or the host (KVM refused something: status 1). */
+enum vm_error_kind { VM_ERR_INPUT, VM_ERR_HOST };
+
+/*
+ * Create a VM from (cfg): open /dev/kvm, allocate RAM, create vCPUs, load the
+ * kernel and build the boot area.  On failure returns -errno, sets (*why) to a
+ * constant reason and (*kind); nothing is left allocated.
+ */
+int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
+              enum vm_error_kind *kind) __attribute__((warn_unused_result));
+
+/*
+ * Run the VM until the guest powers off, fails, or (sigfd) (a signalfd, or -1)
+ * delivers a signal.  Returns the exit status: the guest's poweroff status,
+ * 1 after a guest failure (a diagnostic was printed), 128 + signal number.
+ */
+int vm_run(struct vm *vm, int sigfd);
+
+void vm_destroy(struct vm *vm);
+
+/* End the VM with (status); the first caller wins.  Returns true for it. */
+bool vm_stop(struct vm *vm, int status);
+
+/* Log a guest error (rate-limited per VM) to stderr. */
+void vm_guest_error(struct vm *vm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* vcpu.c */
+void *vcpu_main(void *arg);
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_dump(struct vcpu *vcpu, const char *reason);
+
+/* arch/x86: host detection and vCPU entry state. */
+int arch_vm_init(struct vm *vm) __attribute__((warn_unused_result));
+int arch_vcpu_init(struct vcpu *vcpu) __attribute__((warn_unused_result));
+uint32_t arch_detect_host(struct vm *vm);
+uint64_t arch_tsc_khz(struct vm *vm);
+bool arch_gbpages(struct vm *vm);
+int arch_vcpu_setup(struct vcpu *vcpu) __attribute__((warn_unused_result));
+void arch_vcpu_dump(struct vcpu *vcpu);
+
+#endif

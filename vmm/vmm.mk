@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: MIT
+# The hypervisor: build/ringvisor, with the ringos image embedded as default.
+VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.c \
+                 vmm/core/reqring.c vmm/core/iothread.c vmm/core/parse.c \
+                 vmm/core/vm.c vmm/core/vcpu.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c
+VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c
+VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/vmm/embed.o
+
+$(BUILD)/vmm/%.o: vmm/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/vmm/embed.o: vmm/embed.S $(BUILD)/ringos.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -DRINGOS_ELF='"$(BUILD)/ringos.elf"' -c $< -o $@
+
+$(BUILD)/ringvisor: $(VMM_OBJS)
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+-include $(VMM_OBJS:.o=.d)
