@@ -79,22 +79,34 @@ VARIANT_ORDER = ["rv_boot", "floor", "qemu_kvm", "qemu_tcg",
 
 # ---- Running one process ----------------------------------------------------
 
+SMAPS_HEAD_RE = re.compile(r"^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$")
+
+
 def guest_rss_kib(pid, min_size_kib):
-    """Resident KiB of the mappings of (pid) at least (min_size_kib) large
-    (the guest RAM mapping), or None if /proc says nothing."""
+    """(resident KiB, name) of the guest RAM mapping of (pid): the writable
+    mappings of at least (min_size_kib), memfd-backed ones preferred (what
+    ringvisor uses).  (None, None) if /proc shows none."""
     try:
         with open(f"/proc/{pid}/smaps") as f:
             text = f.read()
     except OSError:
-        return None
-    total, found, size = 0, False, 0
+        return None, None
+    maps, cur = [], None
     for line in text.splitlines():
-        if line.startswith("Size:"):
-            size = int(line.split()[1])
-        elif line.startswith("Rss:") and size >= min_size_kib:
-            total += int(line.split()[1])
-            found = True
-    return total if found else None
+        m = SMAPS_HEAD_RE.match(line)
+        if m:
+            cur = {"perms": m.group(1), "name": m.group(2), "size": 0, "rss": 0}
+            maps.append(cur)
+        elif cur and line.startswith("Size:"):
+            cur["size"] = int(line.split()[1])
+        elif cur and line.startswith("Rss:"):
+            cur["rss"] = int(line.split()[1])
+    big = [m for m in maps if m["size"] >= min_size_kib and "w" in m["perms"]]
+    memfd = [m for m in big if "memfd:" in m["name"]]
+    pick = memfd or big
+    if not pick:
+        return None, None
+    return sum(m["rss"] for m in pick), ", ".join(sorted({m["name"] or "[anon]" for m in pick}))
 
 
 def proc_status_kib(pid, field):
@@ -136,6 +148,7 @@ def run_once(argv, timeout, sample_guest_kib=None):
     if sample_guest_kib and os.access(GNU_TIME, os.X_OK):
         time_out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bench-rss-{os.getpid()}")
         argv = [GNU_TIME, "-f", "%M", "-o", time_out, "--"] + argv
+        res["argv"] = argv
     res["parent_hwm_kib"] = proc_status_kib("self", "VmHWM")
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -163,51 +176,63 @@ def run_once(argv, timeout, sample_guest_kib=None):
     guest_max, other_max, hwm_max = None, None, None
     target = None if time_out else pid
     timed_out = False
-    while open_fds:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            timed_out = True
-            for p in {pid, target} - {None}:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            break
-        # Sampling /proc needs a short tick; otherwise block on the pipes.
-        tick = min(left, 0.001) if sample_guest_kib else left
-        ready, _, _ = select.select(list(open_fds), [], [], tick)
-        now = time.perf_counter()
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                os.close(fd)
-                del open_fds[fd]
-                continue
-            buf = open_fds[fd]
-            buf += chunk
-            if fd != out_r or res["first_line_s"] is not None:
-                continue
-            # Stamp the read that completed the first "ringos: " line.
-            while True:
-                nl = buf.find(b"\n", line_start)
-                if nl < 0:
-                    break
-                line = ANSI_RE.sub("", buf[line_start:nl].decode("utf-8", "replace"))
-                line_start = nl + 1
-                if line.lstrip("\r\x00").startswith(FIRST_LINE_PREFIX):
-                    res["first_line_s"] = now - t0
-                    break
-        if sample_guest_kib:
-            if target is None:
-                target = only_child(pid)
-            g = guest_rss_kib(target, sample_guest_kib) if target else None
-            v = proc_status_kib(target, "VmRSS") if target else None
-            h = proc_status_kib(target, "VmHWM") if target else None
-            if h is not None:
-                hwm_max = h if hwm_max is None else max(hwm_max, h)
-            if g is not None and v is not None:
-                guest_max = g if guest_max is None else max(guest_max, g)
-                other_max = v - g if other_max is None else max(other_max, v - g)
+    try:
+        while open_fds:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                timed_out = True
+                for p in {pid, target} - {None}:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                break
+            # Sampling /proc needs a short tick; otherwise block on the pipes.
+            tick = min(left, 0.001) if sample_guest_kib else left
+            ready, _, _ = select.select(list(open_fds), [], [], tick)
+            now = time.perf_counter()
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    os.close(fd)
+                    del open_fds[fd]
+                    continue
+                buf = open_fds[fd]
+                buf += chunk
+                if fd != out_r or res["first_line_s"] is not None:
+                    continue
+                # Stamp the read that completed the first "ringos: " line.
+                while True:
+                    nl = buf.find(b"\n", line_start)
+                    if nl < 0:
+                        break
+                    line = ANSI_RE.sub("", buf[line_start:nl].decode("utf-8", "replace"))
+                    line_start = nl + 1
+                    if line.lstrip("\r\x00").startswith(FIRST_LINE_PREFIX):
+                        res["first_line_s"] = now - t0
+                        break
+            if sample_guest_kib:
+                if target is None:
+                    target = only_child(pid)
+                g, gname = guest_rss_kib(target, sample_guest_kib) if target else (None, None)
+                if gname:
+                    res["guest_mapping"] = gname
+                v = proc_status_kib(target, "VmRSS") if target else None
+                h = proc_status_kib(target, "VmHWM") if target else None
+                if h is not None:
+                    hwm_max = h if hwm_max is None else max(hwm_max, h)
+                if g is not None and v is not None:
+                    guest_max = g if guest_max is None else max(guest_max, g)
+                    other_max = v - g if other_max is None else max(other_max, v - g)
+    except BaseException:
+        # Ctrl-C or a bug here must not leave a VM running behind us.
+        for p in {pid, target} - {None}:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+        raise
     for fd in open_fds:
         os.close(fd)
     _, wstatus, rusage = os.wait4(pid, 0)
@@ -344,6 +369,7 @@ def summarise(samples, runs_wanted):
                     # RAM only grows) and so is the sampled maximum of
                     # VmRSS - guest; take the larger of the two.
                     e["guest_rss_kib"] = med([r["guest_rss_kib"] for r in g])
+                    e["guest_mapping"] = g[0].get("guest_mapping", "?")
                     e["beyond_kib"] = med([max(r["peak_kib"] - r["guest_rss_kib"],
                                                r["sampled_other_max_kib"] or 0) for r in g])
             failed = [r for r in rs if not r["ok"]]
@@ -418,7 +444,8 @@ def build_report(s, info, cmds, args):
             rss_line = f"n/a ({rss['na']})"
         elif "beyond_kib" in rss:
             rss_line = (f"peak {rss['peak_kib']:.0f} KiB ({rss['peak_from']}), guest RAM "
-                        f"resident {rss['guest_rss_kib']:.0f} KiB of {RSS_GUEST_MEM_KIB}, "
+                        f"({rss['guest_mapping']}) resident {rss['guest_rss_kib']:.0f} KiB "
+                        f"of {RSS_GUEST_MEM_KIB}, "
                         f"beyond guest {rss['beyond_kib']:.0f} KiB (--mem {RSS_GUEST_MEM})")
         elif "peak_kib" in rss:
             rss_line = (f"peak {rss['peak_kib']:.0f} KiB ({rss['peak_from']}) with --mem "
@@ -452,6 +479,10 @@ def build_report(s, info, cmds, args):
     target("ringvisor RSS beyond guest memory < 2 MiB",
            None if b is None else f"{b:.0f} KiB", b is not None and b < 2048,
            f"run with --mem {RSS_GUEST_MEM}")
+    fl = s.get("floor", {})
+    if fl.get("inproc_us"):
+        notes.append(f"kvm-floor --loop: {fl['inproc_us']} us per create->first-exit->destroy "
+                     f"inside one process; the rest of (2) is fork/exec/exit.")
     if s.get("qemu_kvm") and "na" not in s["qemu_kvm"]:
         notes.append(f"QEMU-KVM peak RSS {s['qemu_kvm']['rss_kib']} KiB with -m 64M.")
     return rows, cpu_rows, speed, rss_line, targets, notes
@@ -588,6 +619,12 @@ def main():
     print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
     s = summarise(samples, runs)
+    if "floor" in s and "na" not in s["floor"]:
+        # Splits the floor into KVM work and process overhead, for the notes.
+        r = run_once(cmds["floor"] + ["--loop", "50"], args.timeout)
+        m = re.search(r"median ([0-9.]+) us", r.get("stdout", ""))
+        if m and r["status"] == 0:
+            s["floor"]["inproc_us"] = float(m.group(1))
     report = build_report(s, info, cmds, args)
     print(render_text(report, info, runs))
 
