@@ -53,7 +53,8 @@ struct vm {
     struct boot_result boot;
     struct reqring ring;
     struct iothread io;
-    int kick_fd;            /* ioeventfd behind RV_PORT_KICK */
+    int kick_fd;            /* eventfd behind RV_PORT_KICK */
+    int kick_timer_fd;      /* when to make kick_fd an ioeventfd */
     uint32_t nr_vcpus;
     struct vcpu *vcpu;
     size_t run_size;

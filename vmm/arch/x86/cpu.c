@@ -20,12 +20,16 @@
 
 int arch_vm_init(struct vm *vm)
 {
-    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    /* Only the local APIC in the kernel (timer, IPIs, halt in the kernel,
+     * MSIs from irqfds): we have no PIC/IOAPIC/PIT users, and on kvm_pvm the
+     * full irqchip makes memslot setup cost ~8 ms and VM teardown ~15 ms
+     * (measured), against ~0.1 ms for the split one.  It must be enabled
+     * before the first vCPU (PVM notes 5). */
+    struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
 
-    /* The in-kernel irqchip must exist before the first vCPU (PVM notes 5). */
-    vm->irqchip = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) == 0;
-    if (vm->irqchip)
-        (void)ioctl(vm->fd, KVM_CREATE_PIT2, &pit);
+    vm->irqchip = ioctl(vm->fd, KVM_ENABLE_CAP, &split) == 0;
+    if (!vm->irqchip)
+        vm->irqchip = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) == 0;
     /* Needed on Intel VMX hosts only; a harmless no-op elsewhere. */
     (void)ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
     return 0;
