@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/* ringvisor entry: copy and check the start-info page into the boot description. */
+#include "boot.h"
+#include "hv.h"
+#include "lib.h"
+#include "x86.h"
+
+static struct rv_start_info si_copy;
+
+void rv_main(uint64_t start_info_gpa)
+{
+    /* Copy first, then check: the page is host memory we only read once. */
+    memcpy(&si_copy, phys_to_virt(start_info_gpa), sizeof(si_copy));
+    const struct rv_start_info *si = &si_copy;
+
+    boot.vmm = BOOT_VMM_RINGVISOR;
+    if (si->magic != RV_START_MAGIC || si->abi_version != RV_ABI_VERSION) {
+        static const char msg[] = "ringos: bad start info (magic or abi_version mismatch)\n";
+        hv_console_write(msg, sizeof(msg) - 1);
+        hv_poweroff(125);
+    }
+    boot.host = si->host_kind == RV_HOST_PVM ? HOST_PVM : HOST_KVM;
+    boot.features = si->features;
+    boot.nr_cpus = si->nr_vcpus ? si->nr_vcpus : 1;
+    boot.tsc_khz = si->tsc_khz;
+    boot.realtime_ns = si->realtime_ns;
+    boot.kvmclock_ns = si->kvmclock_ns;
+    boot.req_ring_gpa = si->req_ring_gpa;
+    boot.ram_size = si->ram_size;
+    boot.pv_page_gpa = boot.host == HOST_PVM ? si->vcpu[0].pv_page_gpa : 0;
+
+    boot.nr_mem = MIN(si->nr_mem, RV_MAX_MEM_REGIONS);
+    for (uint32_t i = 0; i < boot.nr_mem; i++) {
+        boot.mem[i].base = si->mem[i].gpa;
+        boot.mem[i].size = si->mem[i].size;
+        boot.mem[i].type = si->mem[i].type;
+    }
+    /* The command line must lie inside RAM the host described. */
+    uint32_t len = MIN(si->cmdline_len, RV_CMDLINE_MAX - 1);
+    if (si->cmdline_gpa && si->cmdline_gpa < si->ram_size && len <= si->ram_size - si->cmdline_gpa)
+        memcpy(boot.cmdline, phys_to_virt(si->cmdline_gpa), len);
+    boot.cmdline[len] = 0;
+    boot.cmdline[strnlen(boot.cmdline, len)] = 0;
+
+    kernel_main();
+}

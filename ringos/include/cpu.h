@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-CPU descriptor tables (GDT, TSS, IDT) and the trap frame. */
+#ifndef RINGOS_CPU_H
+#define RINGOS_CPU_H
+
+#include "types.h"
+
+/* GDT layout, identical to the one ringvisor builds (abi/rv_abi.h). */
+#define SEL_KCODE32 0x08
+#define SEL_KCODE 0x10
+#define SEL_KDATA 0x18
+#define SEL_UCODE32 0x20
+#define SEL_UDATA 0x28
+#define SEL_UCODE 0x30
+#define SEL_TSS 0x40
+
+#define VEC_TIMER 32
+#define VEC_SPURIOUS 0xff
+
+/* What entry.S pushes; the layout is fixed by the push order there. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU (or kvm_pvm) */
+};
+
+/* Load this CPU's GDT, TSS (RSP0 on an upper-half stack) and the IDT.  Idempotent. */
+void cpu_init(void);
+void gdt_init(void);
+void idt_init(void);
+/* Install (handler) for interrupt vector (vec). */
+void idt_set_handler(unsigned vec, void (*handler)(struct trap_frame *));
+/* Load a zero-limit IDT: the next exception triple-faults. */
+void idt_load_empty(void);
+
+void trap_dispatch(struct trap_frame *tf);
+
+#endif

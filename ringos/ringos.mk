@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+# ringos, the paravirtual guest kernel: included by the top-level Makefile.
+#
+# Run under QEMU (PVH boot; exit status = (ringos status << 1) | 1):
+#   TCG: timeout 60 qemu-system-x86_64 -M microvm -accel tcg -m 128M -nographic \
+#          -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+#          -kernel build/ringos.elf -append "test=boot"
+#   KVM (kvm_pvm on this host): same with -accel kvm
+# Under ringvisor: build/ringvisor run --kernel build/ringos.elf --cmdline "test=boot"
+
+RINGOS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
+	-fno-pic -fno-pie -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
+	-mcmodel=kernel -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-I. -Iringos/include -MMD -MP
+RINGOS_ASFLAGS := -g -I. -Iringos/include -MMD -MP
+RINGOS_LDFLAGS := -nostdlib -z max-page-size=4096 -T ringos/kernel.ld
+
+RINGOS_SRCS := \
+	ringos/arch/x86_64/boot.S \
+	ringos/arch/x86_64/entry.S \
+	ringos/arch/x86_64/gdt.c \
+	ringos/arch/x86_64/idt.c \
+	ringos/arch/x86_64/trap.c \
+	ringos/arch/x86_64/platform.c \
+	ringos/arch/x86_64/pvm.c \
+	ringos/arch/x86_64/apic.c \
+	ringos/arch/x86_64/tsc.c \
+	ringos/arch/x86_64/rtc.c \
+	ringos/arch/x86_64/acpi.c \
+	ringos/arch/x86_64/boot_rv.c \
+	ringos/arch/x86_64/boot_pvh.c \
+	ringos/kernel/main.c \
+	ringos/kernel/mm.c \
+	ringos/kernel/heap.c \
+	ringos/kernel/printk.c \
+	ringos/kernel/time.c \
+	ringos/kernel/cmdline.c \
+	ringos/kernel/selftest.c \
+	ringos/kernel/bench.c \
+	ringos/kernel/demo.c \
+	ringos/drivers/hv.c \
+	ringos/drivers/uart.c \
+	ringos/lib/string.c \
+	ringos/lib/fmt.c
+
+RINGOS_OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(RINGOS_SRCS)))
+
+$(BUILD)/ringos/%.o: ringos/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(RINGOS_CFLAGS) -c $< -o $@
+
+$(BUILD)/ringos/%.o: ringos/%.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(RINGOS_ASFLAGS) -c $< -o $@
+
+$(BUILD)/ringos.elf: $(RINGOS_OBJS) ringos/kernel.ld
+	$(Q)$(LD) $(RINGOS_LDFLAGS) -o $@ $(RINGOS_OBJS)
+
+-include $(RINGOS_OBJS:.o=.d)
