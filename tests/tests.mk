@@ -1,4 +1,10 @@
 # SPDX-License-Identifier: MIT
-# Tests: host-only unit tests (no /dev/kvm) and VM tests, all run by pytest.
-test: all
-	$(PYTHON) -m pytest -q tests
+# Tests: host-only unit tests (no /dev/kvm needed), VM tests against the real
+# ringos on /dev/kvm (skipped with the reason where it is missing), QEMU boot
+# tests; pytest runs them all and prints the closing summary line.
+-include tests/unit.mk
+
+TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests
+
+test: all $(TEST_BINS)
+	$(PYTHON) -m pytest -q -rs tests

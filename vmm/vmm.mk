@@ -18,3 +18,16 @@ $(BUILD)/ringvisor: $(VMM_OBJS)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
 
 -include $(VMM_OBJS:.o=.d)
+
+# The same hypervisor under ASan+UBSan, exercised by the VM tests.
+VMM_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+VMM_ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/vmm/embed.o
+
+$(BUILD)/asan/vmm/%.o: vmm/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) $(VMM_ASAN_FLAGS) -c $< -o $@
+
+$(BUILD)/asan/ringvisor: $(VMM_ASAN_OBJS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(VMM_ASAN_FLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+-include $(VMM_ASAN_OBJS:.o=.d)
