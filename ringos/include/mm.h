@@ -7,8 +7,8 @@
 
 void mm_init(void);
 /* Allocate (n) physically contiguous pages; returns a direct-map pointer or NULL. */
-void *page_alloc(size_t n);
-void page_free(void *p, size_t n);
+void *mm_alloc_pages(size_t n);
+void mm_free_pages(void *p, size_t n);
 uint64_t mm_total_bytes(void);
 uint64_t mm_free_bytes(void);
 

@@ -31,7 +31,7 @@ void heap_init(void)
 
 static bool heap_refill(unsigned shift)
 {
-    char *page = page_alloc(1);
+    char *page = mm_alloc_pages(1);
 
     if (!page)
         return false;
@@ -52,7 +52,7 @@ void *kmalloc(size_t size)
         return NULL; /* overflow */
     if (need > (1u << HEAP_MAX_SHIFT)) {
         size_t pages = (need + PAGE_SIZE - 1) / PAGE_SIZE;
-        h = page_alloc(pages);
+        h = mm_alloc_pages(pages);
         if (!h)
             return NULL;
         *h = (struct heap_hdr){ HEAP_MAGIC, HEAP_LARGE, pages };
@@ -92,7 +92,7 @@ void kfree(void *p)
         panic("kfree: bad block %p", p);
     h->magic = 0; /* catch double frees */
     if (h->bucket == HEAP_LARGE) {
-        page_free(h, h->pages);
+        mm_free_pages(h, h->pages);
         return;
     }
     unsigned shift = h->bucket; /* the free-list link overwrites the header */

@@ -82,7 +82,7 @@ void mm_init(void)
     }
 }
 
-void *page_alloc(size_t n)
+void *mm_alloc_pages(size_t n)
 {
     unsigned long f = irq_save();
     void *p = NULL;
@@ -104,7 +104,7 @@ void *page_alloc(size_t n)
     return p;
 }
 
-void page_free(void *p, size_t n)
+void mm_free_pages(void *p, size_t n)
 {
     unsigned long f = irq_save();
 
