@@ -29,6 +29,8 @@ struct trap_frame {
 void cpu_init(void);
 void gdt_init(void);
 void idt_init(void);
+/* Just the #GP gate, for the kvm_pvm probe while the CPU is still emulated. */
+void idt_init_gp_only(void);
 /* Install (handler) for interrupt vector (vec). */
 void idt_set_handler(unsigned vec, void (*handler)(struct trap_frame *));
 /* Load a zero-limit IDT: the next exception triple-faults. */

@@ -37,14 +37,24 @@ struct hvm_memmap_table_entry {
 
 static uint8_t pv_page[4096] __aligned(4096);
 
+/*
+ * On kvm_pvm every instruction until pvm_register() is emulated, so the probe
+ * comes first and needs only a #GP gate (rdmsr of the PV signature faults
+ * on hardware KVM); the full GDT/IDT/TSS setup follows in kernel_main().
+ */
 static void pvh_detect_host(void)
 {
+    if (!cpu_has_kvm_signature()) {
+        boot.host = HOST_TCG;
+        return;
+    }
+    idt_init_gp_only();
     if (pvm_detect()) {
         boot.host = HOST_PVM;
         boot.pv_page_gpa = virt_to_phys(pv_page);
         pvm_register(boot.pv_page_gpa); /* native from here on */
     } else {
-        boot.host = cpu_has_kvm_signature() ? HOST_KVM : HOST_TCG;
+        boot.host = HOST_KVM;
     }
 }
 
@@ -92,7 +102,6 @@ static void pvh_parse(uint32_t hsi_pa)
 void pvh_main(uint32_t hsi_pa)
 {
     boot.vmm = BOOT_VMM_PVH;
-    cpu_init(); /* the kvm_pvm probe needs a #GP handler */
     pvh_detect_host();
     pvh_features();
     pvh_parse(hsi_pa);

@@ -21,20 +21,37 @@ extern char trap_stubs[]; /* 256 stubs, 16 bytes apart */
 
 static struct idt_gate idt[256] __aligned(16);
 
+static void idt_set_gate(unsigned v)
+{
+    uint64_t a = (uint64_t)(trap_stubs + 16 * v);
+
+    idt[v] = (struct idt_gate){
+        .off0 = a & 0xffff,
+        .sel = SEL_KCODE,
+        .type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+        .off1 = (a >> 16) & 0xffff,
+        .off2 = a >> 32,
+    };
+}
+
+static void idt_load(void)
+{
+    struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
+
+    __asm__ volatile("lidt %0" ::"m"(p) : "memory");
+}
+
 void idt_init(void)
 {
-    for (unsigned v = 0; v < 256; v++) {
-        uint64_t a = (uint64_t)(trap_stubs + 16 * v);
-        idt[v] = (struct idt_gate){
-            .off0 = a & 0xffff,
-            .sel = SEL_KCODE,
-            .type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-            .off1 = (a >> 16) & 0xffff,
-            .off2 = a >> 32,
-        };
-    }
-    struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
-    __asm__ volatile("lidt %0" ::"m"(p) : "memory");
+    for (unsigned v = 0; v < 256; v++)
+        idt_set_gate(v);
+    idt_load();
+}
+
+void idt_init_gp_only(void)
+{
+    idt_set_gate(13);
+    idt_load();
 }
 
 void idt_load_empty(void)
