@@ -28,7 +28,8 @@ struct bootinfo {
     uint64_t kvmclock_ns;
     uint64_t req_ring_gpa;
     uint64_t pv_page_gpa; /* boot vCPU, 0 unless HOST_PVM */
-    uint64_t ram_size;
+    uint64_t ram_size; /* bytes of RAM */
+    uint64_t ram_top;  /* end of the highest memory-map region (RAM may have holes) */
     uint32_t nr_mem;
     struct boot_mem mem[RV_MAX_MEM_REGIONS];
     char cmdline[RV_CMDLINE_MAX];

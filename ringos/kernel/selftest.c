@@ -158,7 +158,7 @@ static __noreturn void test_badhcall(void)
     ok &= check("unknown op", call_block(&hc, 999, 0, 0, 0), -RV_ENOSYS);
     ok &= check("flags != 0", call_block(&hc, RV_HC_NOP, 1, 0, 0), -RV_EINVAL);
     ok &= check("console gpa beyond RAM",
-                call_block(&hc, RV_HC_CONSOLE_WRITE, 0, boot.ram_size + 0x1000, 16), -RV_EFAULT);
+                call_block(&hc, RV_HC_CONSOLE_WRITE, 0, boot.ram_top + 0x1000, 16), -RV_EFAULT);
     ok &= check("console gpa+len overflows",
                 call_block(&hc, RV_HC_CONSOLE_WRITE, 0, 0xfffffffffffff000ull, 0x2000), -RV_EFAULT);
     ok &= check("console len > max",
@@ -180,7 +180,7 @@ static __noreturn void test_badhcall(void)
 
     /* The host cannot write ret for a block outside RAM: our sentinel must survive. */
     hc = (struct rv_hcall){ .op = RV_HC_NOP, .ret = SENTINEL };
-    hv_call_raw((uint32_t)((boot.ram_size + 0x10000) >> 4));
+    hv_call_raw((uint32_t)((boot.ram_top + 0x10000) >> 4));
     ok &= check("block gpa beyond RAM: guest goes on", hc.ret, SENTINEL);
 
     ok &= check("a good NOP still works", call_block(&hc, RV_HC_NOP, 0, 0, 0), 0);

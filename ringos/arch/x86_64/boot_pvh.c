@@ -90,8 +90,10 @@ static void pvh_parse(uint32_t hsi_pa)
             m->base = e[i].addr;
             m->size = e[i].size;
             m->type = e[i].type == HVM_MEMMAP_RAM ? RV_MEM_RAM : RV_MEM_RESERVED;
-            if (m->type == RV_MEM_RAM)
+            if (m->type == RV_MEM_RAM) {
                 boot.ram_size += m->size;
+                boot.ram_top = MAX(boot.ram_top, m->base + m->size);
+            }
         }
     }
     uint32_t cpus = acpi_count_cpus(hsi->rsdp_paddr);

@@ -34,13 +34,16 @@ void rv_main(uint64_t start_info_gpa)
         boot.mem[i].base = si->mem[i].gpa;
         boot.mem[i].size = si->mem[i].size;
         boot.mem[i].type = si->mem[i].type;
+        boot.ram_top = MAX(boot.ram_top, si->mem[i].gpa + si->mem[i].size);
     }
-    /* The command line must lie inside RAM the host described. */
+    /* The command line must lie inside memory the host described (both
+     * tests: gpa + len may overflow). */
     uint32_t len = MIN(si->cmdline_len, RV_CMDLINE_MAX - 1);
-    if (si->cmdline_gpa && si->cmdline_gpa < si->ram_size && len <= si->ram_size - si->cmdline_gpa)
+    if (si->cmdline_gpa && si->cmdline_gpa < boot.ram_top && len <= boot.ram_top - si->cmdline_gpa)
         memcpy(boot.cmdline, phys_to_virt(si->cmdline_gpa), len);
+    else
+        len = 0;
     boot.cmdline[len] = 0;
-    boot.cmdline[strnlen(boot.cmdline, len)] = 0;
 
     kernel_main();
 }
