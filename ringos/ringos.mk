@@ -1,11 +1,17 @@
 # SPDX-License-Identifier: MIT
 # ringos, the paravirtual guest kernel: included by the top-level Makefile.
+# Standalone: make -f ringos/ringos.mk BUILD=build build/ringos.elf
 #
-# Run under QEMU (PVH boot; exit status = (ringos status << 1) | 1):
-#   TCG: timeout 60 qemu-system-x86_64 -M microvm -accel tcg -m 128M -nographic \
-#          -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-#          -kernel build/ringos.elf -append "test=boot"
-#   KVM (kvm_pvm on this host): same with -accel kvm
+# Under QEMU (PVH entry; exit status = (ringos status << 1) | 1, so 0 -> 1,
+# 125 -> 251; a triple fault with -no-reboot exits 0):
+#   TCG (ring 0, xAPIC, PIT-calibrated TSC, CMOS wall clock):
+#     timeout 60 qemu-system-x86_64 -M microvm -accel tcg -m 128M -nographic \
+#       -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+#       -kernel build/ringos.elf -append "test=boot"
+#   KVM (kvm_pvm on this host: native at CPL3 after the PV-page wrmsr): the
+#     same with -accel kvm; "-cpu host,-arch-capabilities" adds TSC-deadline.
+#   Also fine: -M microvm,x-option-roms=off,isa-serial=on, -smp N (CPUs are
+#   counted from the ACPI MADT, APs stay off), -nodefaults -serial stdio.
 # Under ringvisor: build/ringvisor run --kernel build/ringos.elf --cmdline "test=boot"
 
 RINGOS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
