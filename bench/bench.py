@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Boot-time, CPU and memory benchmark of ringvisor+ringos against the KVM floor,
 # QEMU microvm and native code.  Python 3 stdlib only; see bench/README.md.
-"""Run `python3 bench/bench.py --help` for the options."""
+"""Benchmark ringvisor+ringos boot time, CPU speed and memory against
+kvm-floor, QEMU microvm and native code (medians of interleaved runs)."""
 
 import argparse
 import datetime
@@ -46,7 +47,7 @@ ANSI_RE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
 
 
 def build_commands(args):
-    """Map each variant to (argv, description)."""
+    """Map each variant name to the argv that runs it."""
     b = args.build
     rv = [os.path.join(b, "ringvisor"), "run"]
     if args.kernel:
@@ -187,8 +188,9 @@ def run_once(argv, timeout, sample_guest_kib=None):
                     except ProcessLookupError:
                         pass
                 break
-            # Sampling /proc needs a short tick; otherwise block on the pipes.
-            tick = min(left, 0.001) if sample_guest_kib else left
+            # Poll /proc as fast as it reads (RSS runs are not timed) so the last
+            # sample lands close to exit; otherwise block on the pipes.
+            tick = 0 if sample_guest_kib else left
             ready, _, _ = select.select(list(open_fds), [], [], tick)
             now = time.perf_counter()
             for fd in ready:
@@ -222,6 +224,7 @@ def run_once(argv, timeout, sample_guest_kib=None):
                 if h is not None:
                     hwm_max = h if hwm_max is None else max(hwm_max, h)
                 if g is not None and v is not None:
+                    res["proc_samples"] = res.get("proc_samples", 0) + 1
                     guest_max = g if guest_max is None else max(guest_max, g)
                     other_max = v - g if other_max is None else max(other_max, v - g)
     except BaseException:
@@ -393,7 +396,7 @@ def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
 
-def build_report(s, info, cmds, args):
+def build_report(s):
     """Return (table rows, target rows, notes) as plain data for both outputs."""
     floor = s.get("floor", {}).get("exit_ms")
     rows, masked = [], None
@@ -422,7 +425,8 @@ def build_report(s, info, cmds, args):
     cpu_rows, targets, notes = [], [], []
     if masked:
         notes.append(f"* ru_maxrss includes the pre-exec RSS of the spawning bench.py "
-                     f"({masked} KiB): the process's own peak is at most this.")
+                     f"({masked} KiB): the process's own peak is at most this; "
+                     f"ringvisor's real peak is in the memory line.")
     g, n = s.get("rv_cpuloop"), s.get("native_cpuloop")
     speed = None
     for v, label in (("rv_cpuloop", "(4) cpuloop in ringos"), ("native_cpuloop", "(4) cpuloop native")):
@@ -436,6 +440,9 @@ def build_report(s, info, cmds, args):
                              f"{e['n_ok']}/{e['n']}", e.get("fail_note", "")])
     if g and n and "na" not in g and "na" not in n:
         speed = n["cpuloop_ns"] / g["cpuloop_ns"]
+        if g.get("paired_speed"):
+            notes.append(f"cpuloop: median of per-round native/guest ratios "
+                         f"{g['paired_speed']:.3f} (runs in one round see the same load).")
 
     rss = s.get("rv_rss")
     rss_line = None
@@ -455,9 +462,11 @@ def build_report(s, info, cmds, args):
             rss_line = (f"peak <= {rss['rss_kib']} KiB (ru_maxrss, masked by bench.py's own "
                         f"RSS); guest and VMM memory not separated")
 
-    def target(name, value, ok, detail):
-        if value is None:
-            targets.append([name, "n/a", "MISS" if ok is False else "n/a", detail])
+    def target(name, value, ok, detail, needs):
+        if not all(v in s for v in needs):
+            targets.append([name, "-", "not run", detail])
+        elif value is None:
+            targets.append([name, "n/a", "MISS", detail])
         else:
             targets.append([name, value, "PASS" if ok else "MISS", detail])
 
@@ -465,20 +474,20 @@ def build_report(s, info, cmds, args):
     r1 = ratio(rv.get("exit_ms"), floor)
     target("(1) within 2x of the floor (spawn->exit)",
            None if r1 is None else f"{r1:.2f}x", r1 is not None and r1 <= 2.0,
-           "ringvisor exit / kvm-floor exit")
+           "ringvisor exit / kvm-floor exit", ["rv_boot", "floor"])
     r2 = ratio(qk.get("first_ms"), rv.get("first_ms"))
     r2e = ratio(qk.get("exit_ms"), rv.get("exit_ms"))
     target("(1) >= 10x faster than QEMU-KVM to first line",
            None if r2 is None else f"{r2:.1f}x", r2 is not None and r2 >= 10.0,
            "QEMU-KVM first line / ringvisor first line"
-           + ("" if r2e is None else f"; to exit: {r2e:.1f}x"))
+           + ("" if r2e is None else f"; to exit: {r2e:.1f}x"), ["rv_boot", "qemu_kvm"])
     target("(4) guest/native CPU speed >= 0.95",
            None if speed is None else f"{speed:.3f}", speed is not None and speed >= 0.95,
-           "native ns / guest ns (medians)")
+           "native ns / guest ns (medians)", ["rv_cpuloop", "native_cpuloop"])
     b = rss.get("beyond_kib") if rss else None
     target("ringvisor RSS beyond guest memory < 2 MiB",
            None if b is None else f"{b:.0f} KiB", b is not None and b < 2048,
-           f"run with --mem {RSS_GUEST_MEM}")
+           f"run with --mem {RSS_GUEST_MEM}", ["rv_rss"])
     fl = s.get("floor", {})
     if fl.get("inproc_us"):
         notes.append(f"kvm-floor --loop: {fl['inproc_us']} us per create->first-exit->destroy "
@@ -550,7 +559,8 @@ def render_md(report, info, runs, cmds):
     if rss_line:
         out += ["## Memory", "", f"ringvisor: {rss_line}", ""]
     out += ["## Targets", "", md_table(TGT_HDR, targets), ""]
-    out += [f"- {n}" for n in notes]
+    # A note that starts with the footnote mark would become a nested list.
+    out += ["- " + (("\\" + n) if n.startswith("*") else n) for n in notes]
     out += ["", "## Commands", ""]
     out += [f"- `{v}`: `{' '.join(shlex.quote(a) for a in c)}`" for v, c in cmds.items()]
     return "\n".join(out) + "\n"
@@ -600,13 +610,15 @@ def main():
             dead[v] = f"{prog} not found (not built?)"
             samples[v].append({"ok": False, "error": dead[v], "status": None})
     consecutive_fail = {v: 0 for v in variants}
+    progress = sys.stderr.isatty()  # \r updates are only noise in a log
     for i in range(runs):
         # Rotate the order so no variant always runs right after the CPU loop.
         order = variants[i % len(variants):] + variants[:i % len(variants)]
         for v in order:
             if v in dead:
                 continue
-            print(f"\rrun {i + 1}/{runs}: {v:<15}", end="", file=sys.stderr, flush=True)
+            if progress:
+                print(f"\rrun {i + 1}/{runs}: {v:<15}", end="", file=sys.stderr, flush=True)
             r = run_once(cmds[v], args.timeout,
                          RSS_GUEST_MEM_KIB if v == "rv_rss" else None)
             judge(v, r)
@@ -616,16 +628,22 @@ def main():
             if not r["ok"] and (r["status"] is None or "timed out" in r["error"]
                                 or consecutive_fail[v] >= 2):
                 dead[v] = r["error"]
-    print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+    if progress:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
     s = summarise(samples, runs)
+    pairs = [n["cpuloop_ns"] / g["cpuloop_ns"]
+             for g, n in zip(samples.get("rv_cpuloop", []), samples.get("native_cpuloop", []))
+             if g.get("ok") and n.get("ok")]
+    if pairs:
+        s["rv_cpuloop"]["paired_speed"] = med(pairs)
     if "floor" in s and "na" not in s["floor"]:
         # Splits the floor into KVM work and process overhead, for the notes.
         r = run_once(cmds["floor"] + ["--loop", "50"], args.timeout)
         m = re.search(r"median ([0-9.]+) us", r.get("stdout", ""))
         if m and r["status"] == 0:
             s["floor"]["inproc_us"] = float(m.group(1))
-    report = build_report(s, info, cmds, args)
+    report = build_report(s)
     print(render_text(report, info, runs))
 
     os.makedirs(os.path.join(args.build, "bench"), exist_ok=True)
