@@ -24,6 +24,7 @@
 #define RV_FEAT_TSC_DEADLINE (1ull << 3) /* LAPIC TSC-deadline timer mode */
 #define RV_FEAT_MULTICALL (1ull << 4)    /* RV_HC_MULTICALL */
 #define RV_FEAT_GBPAGES (1ull << 5)      /* the direct map uses 1 GiB pages */
+#define RV_FEAT_CON_IN (1ull << 6)       /* console input ring + MSI (con_in_*) */
 
 /* ---- Guest virtual layout ---------------------------------------------- */
 /*
@@ -130,14 +131,25 @@ struct rv_start_info {
     uint64_t ram_size;        /* total guest RAM in bytes */
     struct rv_mem_region mem[RV_MAX_MEM_REGIONS];
     struct rv_vcpu_info vcpu[RV_MAX_VCPUS];
-    /* Version 1 ends here; append only. */
+    /* Console input (RV_FEAT_CON_IN): a struct rv_in_ring (rv_ring.h) in
+     * RV_MEM_SHARED memory that the host fills; when it publishes bytes it
+     * sends an MSI with con_in_vector to vCPU 0. */
+    uint64_t con_in_gpa;
+    uint32_t con_in_vector;
+    uint32_t con_flags;       /* RV_CON_* */
+    uint64_t ram_top;         /* highest RAM GPA + 1 */
+    /* Append only. */
 };
+#define RV_CON_TTY 1u /* the host console is a terminal in raw mode: the
+                         guest echoes and edits lines, and maps ^C to SIGINT */
 _Static_assert(__builtin_offsetof(struct rv_start_info, tsc_khz) == 24, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, cmdline_gpa) == 56, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, req_ring_gpa) == 88, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, mem) == 104, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, vcpu) == 104 + 24 * 32, "layout");
-_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64, "layout");
+_Static_assert(__builtin_offsetof(struct rv_start_info, con_in_gpa) == 104 + 24 * 32 + 32 * 64,
+               "layout");
+_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64 + 24, "layout");
 _Static_assert(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 /*

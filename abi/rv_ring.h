@@ -44,4 +44,27 @@ _Static_assert(__builtin_offsetof(struct rv_req_ring, cons) == 64, "layout");
 _Static_assert(__builtin_offsetof(struct rv_req_ring, slot) == 128, "layout");
 _Static_assert(sizeof(struct rv_req_ring) == 128 + 128 * RV_RING_SLOTS, "layout");
 
+/*
+ * Console input: a byte stream from the host to the guest.  prod and flags
+ * are written only by the host, cons only by the guest; 0 <= prod - cons <=
+ * RV_IN_RING_SIZE.  Host: copy bytes to data[prod % SIZE...], store prod
+ * (release), send the MSI.  Guest: load prod (acquire), copy bytes out, store
+ * cons (release); if it found the ring full, OUT to RV_PORT_KICK so the host
+ * refills it.  RV_IN_EOF in flags: no bytes will follow those before prod.
+ */
+#define RV_IN_RING_SIZE 4096u /* power of two */
+#define RV_IN_EOF 1u
+
+struct rv_in_ring {
+    uint32_t prod;  /* written by the host */
+    uint32_t flags; /* written by the host: RV_IN_* */
+    uint8_t _pad0[56];
+    uint32_t cons;  /* written by the guest */
+    uint8_t _pad1[60];
+    uint8_t data[RV_IN_RING_SIZE];
+};
+_Static_assert(__builtin_offsetof(struct rv_in_ring, cons) == 64, "layout");
+_Static_assert(__builtin_offsetof(struct rv_in_ring, data) == 128, "layout");
+_Static_assert(sizeof(struct rv_in_ring) == 128 + RV_IN_RING_SIZE, "layout");
+
 #endif /* RV_RING_H */

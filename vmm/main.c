@@ -7,15 +7,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "abi/rv_abi.h"
+#include "vmm/core/cpio.h"
 #include "vmm/core/parse.h"
 #include "vmm/core/vm.h"
 
@@ -35,6 +40,7 @@ static const char usage_top[] =
     "\n"
     "commands:\n"
     "  run     boot a kernel (by default the built-in ringos) in a new VM\n"
+    "  exec    run a static Linux x86-64 program in its own ringos VM\n"
     "\n"
     "`ringvisor COMMAND --help` describes a command.\n";
 
@@ -52,6 +58,24 @@ static const char usage_run[] =
     "  --cpus N         number of vCPUs, 1-64 (default 1)\n"
     "  -v, --verbose    report the host kind and VM layout on stderr (-vv: more)\n"
     "  -h, --help       show this help\n";
+
+static const char usage_exec[] =
+    "usage: ringvisor exec [OPTIONS] PROGRAM [ARGS...]\n"
+    "\n"
+    "Run a static x86-64 Linux program (e.g. built with musl-gcc -static) as\n"
+    "process 1 of ringos in a new VM, with the console on stdin/stdout, and exit\n"
+    "with its status (128+N if signal N killed it; 2 for bad input).\n"
+    "\n"
+    "options:\n"
+    "  --env K=V                  environment variable for the program (repeatable;\n"
+    "                             nothing else is passed)\n"
+    "  --add HOSTPATH:GUESTPATH   put a host file into the guest's file system\n"
+    "  --mem SIZE                 guest RAM, e.g. 64M, 2G (default 64M)\n"
+    "  --cpus N                   number of vCPUs, 1-64 (default 1)\n"
+    "  --kernel PATH              another ringos image (default: the built-in one)\n"
+    "  --cmdline STR              extra kernel command-line words\n"
+    "  -v, --verbose              report the host kind and VM layout on stderr\n"
+    "  -h, --help                 show this help\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -119,38 +143,58 @@ static const char *host_kind_name(uint32_t kind)
                                : "hardware-virtualization KVM (guest kernel in ring 0)";
 }
 
-static int cmd_run(int argc, char **argv)
+/* Options shared by run and exec, and what they produce. */
+struct launch {
+    struct vm_config cfg;
+    const char *kernel_path, *initrd_path;
+    uint8_t *kernel, *initrd;
+    struct cpio archive; /* exec: the initrd it builds */
+    char cmdline[RV_CMDLINE_MAX];
+    const char *env[256];
+    unsigned nr_env;
+    const char *add[256];
+    unsigned nr_add;
+};
+
+enum { OPT_ENV = 256, OPT_ADD };
+
+static const struct option launch_opts[] = {
+    { "kernel", required_argument, NULL, 'k' },
+    { "initrd", required_argument, NULL, 'i' },
+    { "cmdline", required_argument, NULL, 'c' },
+    { "mem", required_argument, NULL, 'm' },
+    { "cpus", required_argument, NULL, 'n' },
+    { "env", required_argument, NULL, OPT_ENV },
+    { "add", required_argument, NULL, OPT_ADD },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { 0 },
+};
+
+/* Parse the options of (cmd) ("run" or "exec").  Returns -1 to go on, or an
+ * exit status (0 after --help, 2 for bad input). */
+static int parse_launch(struct launch *l, const char *cmd, const char *usage, int argc,
+                        char **argv)
 {
-    static const struct option opts[] = {
-        { "kernel", required_argument, NULL, 'k' },
-        { "initrd", required_argument, NULL, 'i' },
-        { "cmdline", required_argument, NULL, 'c' },
-        { "mem", required_argument, NULL, 'm' },
-        { "cpus", required_argument, NULL, 'n' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { 0 },
-    };
-    struct vm_config cfg = { .mem_size = MEM_DEFAULT, .nr_vcpus = 1, .cmdline = "",
-                             .console_fd = STDOUT_FILENO };
-    const char *kernel_path = NULL, *initrd_path = NULL, *why = NULL;
-    uint8_t *kernel = NULL, *initrd = NULL;
-    enum vm_error_kind kind;
-    struct vm vm;
-    sigset_t sigs;
+    bool exec = !strcmp(cmd, "exec");
     uint64_t v;
-    int c, err, status, sigfd;
+    int c, err;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+    /* '+': exec stops at PROGRAM, so the program's own flags stay its own. */
+    while ((c = getopt_long(argc, argv, "+:hv", launch_opts, NULL)) != -1) {
         switch (c) {
-        case 'k': kernel_path = optarg; break;
-        case 'i': initrd_path = optarg; break;
+        case 'k': l->kernel_path = optarg; break;
+        case 'i':
+            if (exec)
+                return usage_error("exec builds its own initrd; --initrd is for %s", "run");
+            l->initrd_path = optarg;
+            break;
         case 'c':
-            if (strlen(optarg) >= RV_CMDLINE_MAX)
-                return usage_error("--cmdline: too long (at most %s bytes)", "4095");
-            cfg.cmdline = optarg;
+            if (strlen(optarg) >= RV_CMDLINE_MAX - 256)
+                return usage_error("--cmdline: too long (at most %s bytes)", "3839");
+            l->cfg.cmdline = optarg;
             break;
         case 'm':
             err = parse_size(optarg, &v);
@@ -160,7 +204,7 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("--mem: '%s' is out of range (8M to 256G)", optarg);
             if (v % (2u << 20))
                 return usage_error("--mem: '%s' is not a multiple of 2M", optarg);
-            cfg.mem_size = v;
+            l->cfg.mem_size = v;
             break;
         case 'n':
             err = parse_uint(optarg, 1, RV_MAX_VCPUS, &v);
@@ -168,38 +212,213 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("--cpus: '%s' is out of range (1 to 64)", optarg);
             if (err)
                 return usage_error("--cpus: '%s' is not a number", optarg);
-            cfg.nr_vcpus = (uint32_t)v;
+            l->cfg.nr_vcpus = (uint32_t)v;
             break;
-        case 'v': cfg.verbose++; break;
-        case 'h': fputs(usage_run, stdout); return 0;
+        case OPT_ENV:
+            if (!exec)
+                return usage_error("--env is an option of exec, not %s", cmd);
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage_error("--env: '%s' is not of the form KEY=VALUE", optarg);
+            if (l->nr_env == sizeof(l->env) / sizeof(l->env[0]))
+                return usage_error("--env: too many (at most %s)", "256");
+            l->env[l->nr_env++] = optarg;
+            break;
+        case OPT_ADD:
+            if (!exec)
+                return usage_error("--add is an option of exec, not %s", cmd);
+            if (l->nr_add == sizeof(l->add) / sizeof(l->add[0]))
+                return usage_error("--add: too many (at most %s)", "256");
+            l->add[l->nr_add++] = optarg;
+            break;
+        case 'v': l->cfg.verbose++; break;
+        case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s' (see ringvisor run --help)",
-                                    argv[optind - 1]);
+        default:
+            fprintf(stderr, "ringvisor: unknown option '%s' (see ringvisor %s --help)\n",
+                    argv[optind - 1], cmd);
+            return EXIT_USAGE;
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s' (see ringvisor run --help)", argv[optind]);
+    return -1;
+}
 
-    if (kernel_path) {
-        err = read_file(kernel_path, &kernel, &cfg.kernel_size);
+/* A guest path for the archive: absolute, no empty, "." or ".." parts. */
+static bool guest_path_ok(const char *p)
+{
+    if (p[0] != '/' || p[1] == '\0' || strlen(p) > 1024)
+        return false;
+    for (const char *s = p + 1; *s;) {
+        size_t n = strcspn(s, "/");
+
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+            return false;
+        s += n;
+        if (*s == '/')
+            s++;
+        if (*s == '\0' && s[-1] == '/')
+            return false;
+    }
+    return true;
+}
+
+/* Add (path)'s parent directories (relative, no leading '/') not yet added. */
+static int add_parents(struct cpio *a, const char *path)
+{
+    char dir[1100];
+
+    for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+        size_t n = (size_t)(s - path);
+        bool seen = false;
+
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+        /* The archive is small: a linear scan for the name is fine. */
+        for (size_t off = 0; off + 110 <= a->len && !seen;) {
+            unsigned namesz, filesz;
+            char num[9] = { 0 };
+
+            memcpy(num, a->data + off + 94, 8);
+            namesz = (unsigned)strtoul(num, NULL, 16);
+            memcpy(num, a->data + off + 54, 8);
+            filesz = (unsigned)strtoul(num, NULL, 16);
+            seen = namesz == n + 1 && !memcmp(a->data + off + 110, dir, n + 1);
+            off += (110 + namesz + 3) & ~3u;
+            off += (filesz + 3) & ~3u;
+        }
+        if (!seen) {
+            int err = cpio_add(a, dir, 0040755, NULL, 0);
+
+            if (err)
+                return err;
+        }
+    }
+    return 0;
+}
+
+static int pack_file(struct cpio *a, const char *host, const char *guest)
+{
+    struct stat st;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int err = read_file(host, &data, &len);
+
+    if (err) {
+        fprintf(stderr, "ringvisor: cannot read '%s': %s\n", host, strerror(-err));
+        return EXIT_USAGE;
+    }
+    if (stat(host, &st) < 0)
+        st.st_mode = 0644;
+    err = add_parents(a, guest + 1);
+    if (!err)
+        err = cpio_add(a, guest + 1, 0100000 | (st.st_mode & 07777), data, len);
+    free(data);
+    if (err) {
+        fprintf(stderr, "ringvisor: cannot pack '%s': %s\n", host, strerror(-err));
+        return 1;
+    }
+    return -1;
+}
+
+/* exec: build the initrd holding PROGRAM, the --add files and the argument
+ * file ringos reads (/.ringos/args: argv, "", env, "", NUL-separated). */
+static int build_exec_archive(struct launch *l, int argc, char **argv)
+{
+    const char *prog = argv[0], *base = strrchr(prog, '/');
+    char guest[1100], *args = NULL;
+    size_t args_len = 0;
+    FILE *f;
+    int r;
+
+    base = base ? base + 1 : prog;
+    if (!*base)
+        return usage_error("'%s' is not a program file", prog);
+    snprintf(guest, sizeof(guest), "/bin/%s", base);
+    r = pack_file(&l->archive, prog, guest);
+    if (r >= 0)
+        return r;
+    for (unsigned i = 0; i < l->nr_add; i++) {
+        char *spec = strdup(l->add[i]), *colon = spec ? strrchr(spec, ':') : NULL;
+
+        if (!spec)
+            return 1;
+        if (!colon || colon == spec || !guest_path_ok(colon + 1)) {
+            free(spec);
+            return usage_error("--add: '%s' is not HOSTPATH:/ABSOLUTE/GUEST/PATH", l->add[i]);
+        }
+        *colon = '\0';
+        r = pack_file(&l->archive, spec, colon + 1);
+        free(spec);
+        if (r >= 0)
+            return r;
+    }
+    f = open_memstream(&args, &args_len);
+    if (!f)
+        return 1;
+    for (int i = 0; i < argc; i++)
+        fwrite(argv[i], 1, strlen(argv[i]) + 1, f);
+    fputc('\0', f);
+    for (unsigned i = 0; i < l->nr_env; i++)
+        fwrite(l->env[i], 1, strlen(l->env[i]) + 1, f);
+    fputc('\0', f);
+    fclose(f);
+    r = add_parents(&l->archive, "tmp/x");
+    if (!r)
+        r = add_parents(&l->archive, ".ringos/args");
+    if (!r)
+        r = cpio_add(&l->archive, ".ringos/args", 0100644, args, args_len);
+    free(args);
+    if (!r)
+        r = cpio_finish(&l->archive);
+    if (r) {
+        fprintf(stderr, "ringvisor: cannot build the initrd: %s\n", strerror(-r));
+        return 1;
+    }
+    snprintf(l->cmdline, sizeof(l->cmdline), "init=%s quiet%s%s", guest,
+             l->cfg.cmdline[0] ? " " : "", l->cfg.cmdline);
+    l->cfg.cmdline = l->cmdline;
+    l->cfg.initrd = l->archive.data;
+    l->cfg.initrd_size = l->archive.len;
+    return -1;
+}
+
+static int load_files(struct launch *l)
+{
+    int err;
+
+    if (l->kernel_path) {
+        err = read_file(l->kernel_path, &l->kernel, &l->cfg.kernel_size);
         if (err) {
-            fprintf(stderr, "ringvisor: cannot read kernel '%s': %s\n", kernel_path, strerror(-err));
+            fprintf(stderr, "ringvisor: cannot read kernel '%s': %s\n", l->kernel_path,
+                    strerror(-err));
             return EXIT_USAGE;
         }
-        cfg.kernel = kernel;
+        l->cfg.kernel = l->kernel;
     } else {
-        cfg.kernel = ringos_elf_start;
-        cfg.kernel_size = (size_t)(ringos_elf_end - ringos_elf_start);
+        l->cfg.kernel = ringos_elf_start;
+        l->cfg.kernel_size = (size_t)(ringos_elf_end - ringos_elf_start);
     }
-    if (initrd_path) {
-        err = read_file(initrd_path, &initrd, &cfg.initrd_size);
+    if (l->initrd_path) {
+        err = read_file(l->initrd_path, &l->initrd, &l->cfg.initrd_size);
         if (err) {
-            fprintf(stderr, "ringvisor: cannot read initrd '%s': %s\n", initrd_path, strerror(-err));
-            free(kernel);
+            fprintf(stderr, "ringvisor: cannot read initrd '%s': %s\n", l->initrd_path,
+                    strerror(-err));
             return EXIT_USAGE;
         }
-        cfg.initrd = initrd;
+        l->cfg.initrd = l->initrd;
     }
+    return -1;
+}
+
+/* Boot the VM described by (l) and wait for it; returns the exit status. */
+static int launch(struct launch *l)
+{
+    struct termios saved, raw;
+    bool tty = false;
+    const char *why = NULL;
+    enum vm_error_kind kind;
+    struct vm vm;
+    sigset_t sigs;
+    int err, status, sigfd;
 
     /* SIGINT/SIGTERM end the VM cleanly: they are read from a signalfd by
      * vm_run(), and blocked in every thread it starts. */
@@ -211,33 +430,73 @@ static int cmd_run(int argc, char **argv)
     sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
 
-    err = vm_create(&vm, &cfg, &why, &kind);
-    free(kernel);
-    free(initrd);
+    err = vm_create(&vm, &l->cfg, &why, &kind);
     if (err) {
-        if (kind == VM_ERR_INPUT && kernel_path && err == -ENOEXEC)
-            fprintf(stderr, "ringvisor: kernel '%s': %s\n", kernel_path, why);
+        if (kind == VM_ERR_INPUT && l->kernel_path && err == -ENOEXEC)
+            fprintf(stderr, "ringvisor: kernel '%s': %s\n", l->kernel_path, why);
         else
             fprintf(stderr, "ringvisor: %s: %s\n", why, strerror(-err));
         if (sigfd >= 0)
             close(sigfd);
         return kind == VM_ERR_INPUT ? EXIT_USAGE : 1;
     }
-    if (cfg.verbose) {
+    if (l->cfg.verbose) {
         fprintf(stderr, "ringvisor: host: %s\n", host_kind_name(vm.host_kind));
         fprintf(stderr, "ringvisor: %u vCPU(s), %llu MiB RAM, irqchip %s, boot area %#llx-%#llx, "
                         "entry %#llx\n",
-                vm.nr_vcpus, (unsigned long long)(cfg.mem_size >> 20),
+                vm.nr_vcpus, (unsigned long long)(l->cfg.mem_size >> 20),
                 vm.irqchip ? "in-kernel" : "none", (unsigned long long)vm.boot.area_lo,
                 (unsigned long long)vm.boot.area_hi, (unsigned long long)vm.boot.entry);
     }
+    /* The guest does line editing, echo and ^C: give it the raw keys. */
+    if ((l->cfg.console_flags & RV_CON_TTY) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+        raw = saved;
+        raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+        raw.c_iflag &= ~(tcflag_t)(ICRNL | IXON | INLCR | IGNCR);
+        raw.c_cc[VMIN] = 1;
+        raw.c_cc[VTIME] = 0;
+        tty = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    }
     status = vm_run(&vm, sigfd);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     vm_destroy(&vm);
     if (sigfd >= 0)
         close(sigfd);
-    if (cfg.verbose)
+    if (l->cfg.verbose)
         fprintf(stderr, "ringvisor: VM ended with status %d\n", status);
     return status;
+}
+
+static int cmd_launch(const char *cmd, const char *usage, int argc, char **argv)
+{
+    struct launch *l = calloc(1, sizeof(*l));
+    int r;
+
+    if (!l)
+        return 1;
+    l->cfg = (struct vm_config){ .mem_size = MEM_DEFAULT, .nr_vcpus = 1, .cmdline = "",
+                                 .console_fd = STDOUT_FILENO, .console_in_fd = STDIN_FILENO };
+    if (isatty(STDIN_FILENO))
+        l->cfg.console_flags |= RV_CON_TTY;
+    r = parse_launch(l, cmd, usage, argc, argv);
+    if (r < 0 && !strcmp(cmd, "exec")) {
+        if (optind >= argc)
+            r = usage_error("exec needs a PROGRAM (see ringvisor exec --%s)", "help");
+        else
+            r = build_exec_archive(l, argc - optind, argv + optind);
+    } else if (r < 0 && optind < argc) {
+        r = usage_error("unexpected argument '%s' (see ringvisor run --help)", argv[optind]);
+    }
+    if (r < 0)
+        r = load_files(l);
+    if (r < 0)
+        r = launch(l);
+    free(l->kernel);
+    free(l->initrd);
+    cpio_free(&l->archive);
+    free(l);
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -255,6 +514,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "run"))
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_launch("run", usage_run, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "exec"))
+        return cmd_launch("exec", usage_exec, argc - 1, argv + 1);
     return usage_error("unknown command '%s' (see ringvisor --help)", argv[1]);
 }

@@ -2,7 +2,8 @@
 # The hypervisor: build/ringvisor, with the ringos image embedded as default.
 VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.c \
                  vmm/core/reqring.c vmm/core/iothread.c vmm/core/parse.c \
-                 vmm/core/vm.c vmm/core/vcpu.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c
+                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
+                 vmm/dev/pvcon.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/vmm/embed.o
 

@@ -29,7 +29,8 @@ int iothread_init(struct iothread *io)
     return 0;
 }
 
-int iothread_add(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
+static int add_src(struct iothread *io, int fd, void (*fn)(void *), void *opaque,
+                   int is_eventfd)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)io->nr };
 
@@ -37,8 +38,32 @@ int iothread_add(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
         return -ENOSPC;
     if (epoll_ctl(io->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         return -errno;
-    io->src[io->nr++] = (struct iothread_src){ .fd = fd, .fn = fn, .opaque = opaque };
-    return 0;
+    io->src[io->nr] = (struct iothread_src){
+        .fd = fd, .fn = fn, .opaque = opaque, .is_eventfd = is_eventfd, .watched = 1 };
+    return io->nr++;
+}
+
+int iothread_add(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
+{
+    int r = add_src(io, fd, fn, opaque, 1);
+
+    return r < 0 ? r : 0;
+}
+
+int iothread_add_fd(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
+{
+    return add_src(io, fd, fn, opaque, 0);
+}
+
+void iothread_watch(struct iothread *io, int idx, int on)
+{
+    struct iothread_src *src = &io->src[idx];
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)idx };
+
+    if (src->watched == on)
+        return;
+    if (epoll_ctl(io->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, src->fd, &ev) == 0)
+        src->watched = on;
 }
 
 static void *iothread_main(void *arg)
@@ -57,7 +82,8 @@ static void *iothread_main(void *arg)
                 return NULL;
             /* Reset the eventfd before serving, so a kick that arrives while
              * fn runs wakes us again rather than being lost. */
-            if (read(io->src[k].fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+            if (io->src[k].is_eventfd &&
+                read(io->src[k].fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
                 continue;
             io->src[k].fn(io->src[k].opaque);
         }

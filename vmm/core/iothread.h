@@ -14,6 +14,8 @@ struct iothread_src {
     int fd;
     void (*fn)(void *opaque);
     void *opaque;
+    int is_eventfd; /* read (reset) the counter before fn runs */
+    int watched;
 };
 
 struct iothread {
@@ -30,6 +32,13 @@ int iothread_init(struct iothread *io) __attribute__((warn_unused_result));
  * before iothread_start(). */
 int iothread_add(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
     __attribute__((warn_unused_result));
+/* Serve any pollable (fd) with (fn), which must consume what is readable.
+ * Returns the source index for iothread_watch(), or -errno (-EPERM for files
+ * epoll cannot watch, such as regular files). */
+int iothread_add_fd(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
+    __attribute__((warn_unused_result));
+/* Start (on) or stop watching source (idx); safe from the I/O thread only. */
+void iothread_watch(struct iothread *io, int idx, int on);
 int iothread_start(struct iothread *io) __attribute__((warn_unused_result));
 /* Stop and join the thread (if started) and close what iothread_init opened. */
 void iothread_exit(struct iothread *io);

@@ -96,7 +96,11 @@ static void vm_drain_ring(struct vm *vm)
 
 static void on_kick(void *opaque)
 {
-    vm_drain_ring(opaque);
+    struct vm *vm = opaque;
+
+    vm_drain_ring(vm);
+    /* The guest also kicks after emptying a full console-input ring. */
+    pvcon_fill(&vm->con);
 }
 
 /* ---- hypercalls --------------------------------------------------------- */
@@ -212,6 +216,11 @@ static int vm_devices_init(struct vm *vm, const char **why)
     err = iothread_add(&vm->io, vm->kick_fd, on_kick, vm);
     if (!err)
         err = iothread_add(&vm->io, vm->kick_timer_fd, on_kick_timer, vm);
+    if (!err && vm->boot.con_in) {
+        *why = "cannot set up console input (MSI routing, irqfd)";
+        err = pvcon_init(&vm->con, vm->fd, &vm->mem, vm->boot.con_in, PVCON_VECTOR,
+                         vm->console_in_fd, &vm->io);
+    }
     return err;
 }
 
@@ -255,6 +264,9 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
     struct boot_config bc = {
         .nr_vcpus = vm->nr_vcpus, .cmdline = cfg->cmdline ? cfg->cmdline : "",
         .initrd = cfg->initrd, .initrd_size = cfg->initrd_size,
+        /* Input arrives as an MSI, which needs the in-kernel local APIC. */
+        .con_in = vm->irqchip, .con_in_vector = PVCON_VECTOR,
+        .con_flags = cfg->console_flags,
     };
     struct timespec ts;
     int err;
@@ -295,6 +307,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
     vm->mem.memfd = -1;
     vm->verbose = cfg->verbose;
     vm->console_fd = cfg->console_fd;
+    vm->console_in_fd = cfg->console_in_fd;
+    vm->con.irq_fd = -1;
     vm->nr_vcpus = cfg->nr_vcpus;
     pthread_mutex_init(&vm->lock, NULL);
     *kind = VM_ERR_HOST;
@@ -376,6 +390,7 @@ void vm_destroy(struct vm *vm)
         iothread_exit(&vm->io);
     vm->io.epfd = -1;
     reqring_exit(&vm->ring);
+    pvcon_exit(&vm->con);
     for (uint32_t i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
         if (vm->vcpu[i].run)
             munmap(vm->vcpu[i].run, vm->run_size);
@@ -414,6 +429,8 @@ int vm_run(struct vm *vm, int sigfd)
     int err;
 
     sigaction(SIGUSR1, &sa, NULL);
+    if (vm->con.file)
+        pvcon_fill(&vm->con); /* unpollable input: the first chunk, before threads */
     err = iothread_start(&vm->io);
     if (err) {
         fprintf(stderr, "ringvisor: cannot start the I/O thread: %s\n", strerror(-err));

@@ -17,6 +17,7 @@
 #include "vmm/core/iothread.h"
 #include "vmm/core/mem.h"
 #include "vmm/core/reqring.h"
+#include "vmm/dev/pvcon.h"
 
 struct kvm_run;
 
@@ -30,6 +31,8 @@ struct vm_config {
     uint32_t nr_vcpus;
     int verbose;            /* 0 quiet, 1 -v, 2 -vv */
     int console_fd;         /* where guest console output goes */
+    int console_in_fd;      /* where console input comes from, or -1 */
+    uint32_t console_flags; /* RV_CON_* (RV_CON_TTY: a raw-mode terminal) */
 };
 
 struct vcpu {
@@ -48,10 +51,12 @@ struct vm {
     bool irqchip;           /* in-kernel LAPIC/IOAPIC */
     int verbose;
     int console_fd;
+    int console_in_fd;
     struct guest_mem mem;
     struct bus bus;
     struct boot_result boot;
     struct reqring ring;
+    struct pvcon con;
     struct iothread io;
     int kick_fd;            /* eventfd behind RV_PORT_KICK */
     int kick_timer_fd;      /* when to make kick_fd an ioeventfd */

@@ -213,6 +213,11 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     out->req_ring = area_alloc(&a, sizeof(struct rv_req_ring), PAGE);
     if (!out->req_ring)
         return -E2BIG;
+    if (cfg->con_in) {
+        out->con_in = area_alloc(&a, sizeof(struct rv_in_ring), PAGE);
+        if (!out->con_in)
+            return -E2BIG;
+    }
     for (uint32_t i = 0; i < cfg->nr_vcpus && cfg->host_kind == RV_HOST_PVM; i++) {
         out->vcpu[i].pv_page = area_alloc(&a, PAGE, PAGE);
         if (!out->vcpu[i].pv_page)
@@ -270,6 +275,13 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     si->initrd_size = cfg->initrd_size;
     si->req_ring_gpa = out->req_ring;
     si->ram_size = mem->size;
+    si->ram_top = mem_end(mem);
+    if (cfg->con_in) {
+        si->features |= RV_FEAT_CON_IN;
+        si->con_in_gpa = out->con_in;
+        si->con_in_vector = cfg->con_in_vector;
+        si->con_flags = cfg->con_flags;
+    }
     for (uint32_t i = 0; i < cfg->nr_vcpus; i++) {
         si->vcpu[i] = (struct rv_vcpu_info){
             .pv_page_gpa = out->vcpu[i].pv_page,

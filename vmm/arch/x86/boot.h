@@ -29,6 +29,9 @@ struct boot_config {
     const char *cmdline; /* NUL-terminated, < RV_CMDLINE_MAX bytes */
     const uint8_t *initrd;
     uint64_t initrd_size;
+    bool con_in;         /* provide the console input ring */
+    uint32_t con_in_vector;
+    uint32_t con_flags;  /* RV_CON_* */
 };
 
 struct boot_vcpu {
@@ -43,6 +46,7 @@ struct boot_result {
     gpa_t pml4;         /* CR3 */
     gpa_t start_info;
     gpa_t req_ring;
+    gpa_t con_in;       /* 0 unless cfg->con_in */
     gpa_t area_lo, area_hi; /* the boot area: [area_lo, area_hi) */
     struct boot_vcpu vcpu[RV_MAX_VCPUS];
 };
