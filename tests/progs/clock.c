@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	double slept = mono2 - mono1, slept_rt = rt2 - rt1;
 	printf("slept %.6f s (realtime %.6f s) for %ld ms\n", slept, slept_rt, ms);
 	printf("slept_ms %.3f\n", slept * 1e3);
+	printf("realtime_end %.6f\n", rt2);
 	CHECK(slept >= ms / 1e3, "nanosleep returned early after %.6f s", slept);
 	CHECK(slept_rt > slept * 0.95 && slept_rt < slept * 1.05 + 0.001,
 	      "realtime advanced %.6f s while monotonic advanced %.6f s", slept_rt, slept);
