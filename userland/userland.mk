@@ -14,12 +14,18 @@ PROGS_BINS := $(PROGS_SRCS:tests/progs/%.c=$(BUILD)/progs/%)
 userland: $(USERLAND_BINS)
 progs: $(PROGS_BINS)
 
+# Say what to install rather than fail with "musl-gcc: not found".
+define USERLAND_COMPILE
+	@command -v $(USERLAND_CC) >/dev/null || \
+		{ echo "$(USERLAND_CC) not found: apt-get install musl-tools" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(Q)$(USERLAND_CC) $(USERLAND_CFLAGS) -o $@ $<
+endef
+
 # One source file per program, so no dependency files are needed beyond
 # the fragment itself (a flag change rebuilds everything).
 $(BUILD)/userland/%: userland/%.c userland/userland.mk
-	@mkdir -p $(dir $@)
-	$(Q)$(USERLAND_CC) $(USERLAND_CFLAGS) -o $@ $<
+	$(USERLAND_COMPILE)
 
 $(BUILD)/progs/%: tests/progs/%.c userland/userland.mk
-	@mkdir -p $(dir $@)
-	$(Q)$(USERLAND_CC) $(USERLAND_CFLAGS) -o $@ $<
+	$(USERLAND_COMPILE)
