@@ -44,6 +44,7 @@ struct builtin {
 };
 
 static int last_status;
+static int after_cr; /* the previous input byte was '\r' */
 static volatile sig_atomic_t got_sigint;
 
 static void on_sigint(int sig)
@@ -196,7 +197,16 @@ static int read_line(char *buf, size_t size)
 			}
 			continue;
 		}
-		if (c == '\n')
+		/*
+		 * Accept CR as well as LF, in case the console does not map
+		 * Enter to '\n'; the LF of a CR LF pair then ends nothing.
+		 */
+		if (c == '\n' && after_cr) {
+			after_cr = 0;
+			continue;
+		}
+		after_cr = c == '\r';
+		if (c == '\n' || c == '\r')
 			break;
 		if (n + 1 < size)
 			buf[n++] = c;
