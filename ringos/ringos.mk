@@ -24,6 +24,7 @@ RINGOS_LDFLAGS := -nostdlib -z max-page-size=4096 -T ringos/kernel.ld
 RINGOS_SRCS := \
 	ringos/arch/x86_64/boot.S \
 	ringos/arch/x86_64/entry.S \
+	ringos/arch/x86_64/uentry.S \
 	ringos/arch/x86_64/gdt.c \
 	ringos/arch/x86_64/idt.c \
 	ringos/arch/x86_64/trap.c \
@@ -44,6 +45,14 @@ RINGOS_SRCS := \
 	ringos/kernel/selftest.c \
 	ringos/kernel/bench.c \
 	ringos/kernel/demo.c \
+	ringos/kernel/cpio.c \
+	ringos/kernel/elf.c \
+	ringos/kernel/vm.c \
+	ringos/kernel/vfs.c \
+	ringos/kernel/proc.c \
+	ringos/kernel/exec.c \
+	ringos/kernel/uret.c \
+	ringos/kernel/syscall.c \
 	ringos/drivers/hv.c \
 	ringos/drivers/uart.c \
 	ringos/lib/string.c \

@@ -30,6 +30,8 @@ struct bootinfo {
     uint64_t pv_page_gpa; /* boot vCPU, 0 unless HOST_PVM */
     uint64_t ram_size; /* bytes of RAM */
     uint64_t ram_top;  /* end of the highest memory-map region (RAM may have holes) */
+    uint64_t initrd_gpa; /* 0 if none; checked to lie below ram_top */
+    uint64_t initrd_size;
     uint32_t nr_mem;
     struct boot_mem mem[RV_MAX_MEM_REGIONS];
     char cmdline[RV_CMDLINE_MAX];

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "cpu.h"
 #include "time.h"
+#include "proc.h"
 #include "x86.h"
 
 #define APIC_TPR 0x080
@@ -47,6 +48,7 @@ static void apic_timer_irq(struct trap_frame *tf)
     (void)tf;
     ticks++;
     apic_write(APIC_EOI, 0);
+    proc_tick();
 }
 
 void apic_init(void)

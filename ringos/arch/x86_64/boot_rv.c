@@ -45,5 +45,12 @@ void rv_main(uint64_t start_info_gpa)
         len = 0;
     boot.cmdline[len] = 0;
 
+    /* Same two tests for the initrd. */
+    if (si->initrd_gpa && si->initrd_gpa < boot.ram_top &&
+        si->initrd_size <= boot.ram_top - si->initrd_gpa) {
+        boot.initrd_gpa = si->initrd_gpa;
+        boot.initrd_size = si->initrd_size;
+    }
+
     kernel_main();
 }

@@ -43,6 +43,9 @@ trap_common:
 	and $-16, %rsp
 	call trap_dispatch
 	mov %rbx, %rsp
+	/* From user mode: leave through sysretq (iretq would stay in kernel mode on kvm_pvm). */
+	testb $3, 144(%rsp)	/* trap_frame.cs */
+	jnz user_return
 	pop %r15
 	pop %r14
 	pop %r13

@@ -33,6 +33,13 @@ static uint64_t gdt[10] __aligned(16) = {
 static struct tss64 tss __aligned(16);
 static uint8_t rsp0_stack[16384] __aligned(16);
 
+/* The stack kvm_pvm (or the CPU) switches to for events from user mode:
+ * the running thread's kernel stack.  The host reads the TSS at delivery. */
+void gdt_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 void gdt_init(void)
 {
     uint64_t base = (uint64_t)&tss;

@@ -8,6 +8,9 @@
 #include "platform.h"
 #include "printk.h"
 
+bool trap_fixup(struct trap_frame *tf);
+__noreturn void trap_die(struct trap_frame *tf);
+
 struct extable_entry {
     uint64_t insn;
     uint64_t fixup;
@@ -29,7 +32,7 @@ void idt_set_handler(unsigned vec, void (*handler)(struct trap_frame *))
     handlers[vec & 0xff] = handler;
 }
 
-static bool trap_fixup(struct trap_frame *tf)
+bool trap_fixup(struct trap_frame *tf)
 {
     for (struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++) {
         if (e->insn == tf->rip) {
@@ -40,7 +43,7 @@ static bool trap_fixup(struct trap_frame *tf)
     return false;
 }
 
-static __noreturn void trap_die(struct trap_frame *tf)
+__noreturn void trap_die(struct trap_frame *tf)
 {
     const char *name = tf->vector < 32 && exception_names[tf->vector] ? exception_names[tf->vector]
                                                                       : "interrupt";

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Processes, the round-robin scheduler, sleep/wakeup, fork/exec/exit/wait and signals. */
+#ifndef RINGOS_PROC_H
+#define RINGOS_PROC_H
+
+#include "cpu.h"
+#include "types.h"
+
+struct mm;
+struct files;
+struct inode;
+
+enum proc_state { P_FREE, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
+
+#define NSIG 65
+#define SIGINT 2
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGPIPE 13
+#define SIGCHLD 17
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_SIGINFO 4
+#define SA_RESTORER 0x04000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+
+struct ksigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+struct proc {
+    int pid;
+    enum proc_state state;
+    struct proc *parent;
+    struct mm *mm;
+    struct files *files;
+    struct inode *cwd;
+    uint32_t umask;
+    uint8_t *kstack; /* KSTACK_SIZE bytes; the user trap frame sits at its top */
+    uint64_t ksp;    /* saved kernel RSP while switched out */
+    uint64_t fsbase;
+    int wstatus;     /* wait status once a zombie */
+    void *chan;      /* what a sleeper waits for */
+    uint64_t wake_ns; /* timed sleep deadline, 0 = none */
+    uint64_t clear_tid;
+    struct ksigaction act[NSIG];
+    uint64_t sigmask, sigpending;
+    char name[16];
+    char exe[256];
+    struct proc *next; /* all processes */
+    uint8_t fpu[512] __aligned(16);
+};
+
+#define KSTACK_SIZE 16384
+
+extern struct proc *current;
+
+static inline struct trap_frame *proc_tf(struct proc *p)
+{
+    return (struct trap_frame *)(p->kstack + KSTACK_SIZE) - 1;
+}
+
+/* Start process 1 from (path) with argv/envp (NULL-terminated); does not return. */
+__noreturn void proc_start_init(const char *path, char *const argv[], char *const envp[],
+                                const char *cwd);
+void proc_yield(void);
+/* Sleep on (chan) until woken or a signal is pending; returns -EINTR then, else 0. */
+int proc_sleep(void *chan);
+void proc_wakeup(void *chan);
+void proc_tick(void);
+__noreturn void proc_exit(int wstatus);
+/* Post (sig) to (p). */
+void proc_signal(struct proc *p, int sig);
+struct proc *proc_find(int pid);
+
+/* Called before every return to user mode: signals, rescheduling. */
+void user_exit_work(struct trap_frame *tf);
+
+/* Syscalls implemented in proc.c/exec.c. */
+long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack);
+long sys_execve(struct trap_frame *tf, uint64_t upath, uint64_t uargv, uint64_t uenvp);
+long sys_wait4(int pid, uint64_t ustatus, int options);
+long sys_kill(int pid, int sig);
+long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, uint64_t size);
+long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, uint64_t size);
+long sys_rt_sigreturn(struct trap_frame *tf);
+long sys_nanosleep_ns(uint64_t ns);
+/* Build (p)'s new image from (path) (kernel strings); 0 or -errno. */
+int exec_load(struct proc *p, const char *path, char *const argv[], char *const envp[]);
+
+#endif

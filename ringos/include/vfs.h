@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The in-memory file system: the initrd (cpio newc) unpacked into a tree of
+ * inodes whose file data stays in the initrd until written (then copied into
+ * a tmpfs buffer), device nodes, pipes, open files and fd tables.
+ */
+#ifndef RINGOS_VFS_H
+#define RINGOS_VFS_H
+
+#include "types.h"
+
+#define S_IFMT 0170000u
+#define S_IFDIR 0040000u
+#define S_IFREG 0100000u
+#define S_IFLNK 0120000u
+#define S_IFCHR 0020000u
+#define S_IFIFO 0010000u
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+
+#define O_ACCMODE 3
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+
+enum vfs_dev { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_CONSOLE, DEV_SELF_EXE };
+
+struct inode {
+    uint32_t mode;
+    uint64_t ino;
+    uint64_t size;
+    uint8_t *data; /* initrd bytes, or a kmalloc'd buffer when cap != 0 */
+    uint64_t cap;
+    enum vfs_dev dev;
+    char *name;
+    struct inode *parent, *child, *sibling;
+    uint64_t mtime_ns;
+    int refs;     /* open files and cwds; freed when unlinked and 0 */
+    bool unlinked;
+};
+
+struct pipe {
+    uint8_t buf[4096];
+    uint32_t r, w; /* free-running */
+    int readers, writers;
+};
+
+struct file {
+    int refs;
+    int flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK */
+    uint64_t off;
+    struct inode *ip;  /* NULL for pipes */
+    struct pipe *pipe; /* set for pipe ends */
+};
+
+#define NR_FDS 256
+
+struct files {
+    int refs;
+    struct file *fd[NR_FDS];
+    bool cloexec[NR_FDS];
+};
+
+extern struct inode *vfs_root;
+
+/* Unpack the cpio archive (data, len) at / and add /dev, /tmp, /proc/self/exe. */
+int vfs_init(const uint8_t *data, size_t len);
+/* Resolve (path) from (cwd); follow a final symlink if (follow). */
+int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out);
+/* Resolve all but the last component: (dir) and a pointer into path for the name. */
+int vfs_lookup_parent(struct inode *cwd, const char *path, struct inode **dir, char *name);
+struct inode *vfs_dir_find(struct inode *dir, const char *name, size_t n);
+int vfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out);
+int vfs_unlink(struct inode *dir, const char *name, bool rmdir);
+int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname);
+int vfs_truncate(struct inode *ip, uint64_t size);
+/* Absolute path of (ip) into (buf, size); returns the length or -ERANGE. */
+long vfs_path(struct inode *ip, char *buf, size_t size);
+void vfs_iget(struct inode *ip);
+void vfs_iput(struct inode *ip);
+
+struct file *file_open_inode(struct inode *ip, int flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+/* Read/write at the file's position (or (pos) if pos >= 0) from/to user memory. */
+long file_read(struct file *f, uint64_t ubuf, size_t n, int64_t pos);
+long file_write(struct file *f, uint64_t ubuf, size_t n, int64_t pos);
+int pipe_create(struct file **rd, struct file **wr);
+
+struct files *files_create(void);
+struct files *files_clone(struct files *src);
+void files_put(struct files *fs);
+/* Lowest free fd >= (min) holding (f); returns it or -EMFILE. */
+int fd_alloc(struct files *fs, struct file *f, int min, bool cloexec);
+struct file *fd_get(struct files *fs, int fd);
+
+/* Fill (buf) with random bytes (RDRAND when present, else a seeded PRNG). */
+void random_fill(void *buf, size_t n);
+
+#endif

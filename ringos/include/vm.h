@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User address spaces.  Each has a kernel root (8 KiB aligned) and a user
+ * root (the next page, the kvm_pvm pairing): their lower halves share the
+ * same PDPTs, the kernel root's upper half is the boot kernel's.
+ */
+#ifndef RINGOS_VM_H
+#define RINGOS_VM_H
+
+#include "types.h"
+
+#define VM_R 1u
+#define VM_W 2u
+#define VM_X 4u
+
+/* Fixed user layout (see README "Address space"). */
+#define USER_STUB_VA 0x00007ffffffff000ull /* sysret stub page, R+X, every process */
+#define USER_STACK_TOP 0x00007ffffff00000ull
+#define USER_STACK_SIZE (8ull << 20)
+#define USER_MMAP_TOP 0x00007f0000000000ull
+
+struct vma {
+    uint64_t start, end;
+    uint32_t prot; /* VM_* */
+    struct vma *next; /* sorted by start */
+};
+
+struct mm {
+    uint64_t *root;  /* kernel PML4 (direct map); root + 512 is the user PML4 */
+    uint64_t cr3;    /* physical address of the kernel PML4 */
+    struct vma *vmas;
+    uint64_t brk_start, brk;
+    int refs;
+};
+
+void vm_init(void);
+struct mm *vm_create(void);
+void vm_put(struct mm *mm);
+/* A private copy of (mm) (fork): every page is copied now. */
+struct mm *vm_clone(struct mm *mm);
+/* Load (mm)'s kernel root into CR3 (a trap on kvm_pvm: also flushes the TLB). */
+void vm_activate(struct mm *mm);
+
+/* Add a mapping of [start, start+len) (page aligned), replacing what was there. */
+int vm_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
+int vm_unmap(struct mm *mm, uint64_t start, uint64_t len);
+int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
+/* Highest free range of (len) bytes below USER_MMAP_TOP; 0 if none. */
+uint64_t vm_find_free(struct mm *mm, uint64_t len);
+/* Allocate every page of [start, start+len) now. */
+int vm_populate(struct mm *mm, uint64_t start, uint64_t len);
+/* Copy (src, len) to (va) in (mm), which need not be the current one. */
+int vm_write(struct mm *mm, uint64_t va, const void *src, uint64_t len);
+/* Resolve a fault at (addr) (write access if (write)); 0 if fixed. */
+int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
+struct vma *vm_find(struct mm *mm, uint64_t addr);
+
+#endif

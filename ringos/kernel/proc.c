@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes: creation, the round-robin scheduler (LAPIC ticks preempt user
+ * mode only), sleep/wakeup, fork, exit, wait4 and kill.  One CPU: disabling
+ * interrupts is the lock.
+ */
+#include "errno.h"
+#include "hv.h"
+#include "lib.h"
+#include "mm.h"
+#include "platform.h"
+#include "printk.h"
+#include "proc.h"
+#include "time.h"
+#include "uaccess.h"
+#include "vfs.h"
+#include "vm.h"
+#include "x86.h"
+
+#define MSR_FS_BASE 0xc0000100
+#define TICK_HZ 100
+
+struct proc *current;
+static struct proc *procs;
+static int next_pid = 1;
+static bool need_resched, timer_on;
+static uint64_t hw_fsbase;
+static uint8_t fpu_init_state[512] __aligned(16);
+
+/* Read by syscall_entry (uentry.S): this CPU's kernel stack and a scratch slot. */
+uint64_t cpu_kstack_top, cpu_user_rsp;
+
+void gdt_set_rsp0(uint64_t rsp0);
+void ctx_switch(uint64_t *save_sp, uint64_t new_sp);
+extern char thread_start[];
+void vm_activate_kernel(void);
+
+static void fpu_save(uint8_t *area)
+{
+    __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static void fpu_restore(const uint8_t *area)
+{
+    __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
+
+struct proc *proc_find(int pid)
+{
+    for (struct proc *p = procs; p; p = p->next)
+        if (p->pid == pid && p->state != P_FREE)
+            return p;
+    return NULL;
+}
+
+static struct proc *proc_alloc(void)
+{
+    struct proc *p = kzalloc(sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->kstack = mm_alloc_pages(KSTACK_SIZE / PAGE_SIZE);
+    if (!p->kstack) {
+        kfree(p);
+        return NULL;
+    }
+    p->pid = next_pid++;
+    p->umask = 022;
+    memcpy(p->fpu, fpu_init_state, sizeof(p->fpu));
+    /* ctx_switch pops r15..rbp, then returns into thread_start. */
+    uint64_t *sp = (uint64_t *)proc_tf(p);
+    *--sp = (uint64_t)thread_start;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    p->ksp = (uint64_t)sp;
+    unsigned long f = irq_save();
+    p->next = procs;
+    procs = p;
+    irq_restore(f);
+    return p;
+}
+
+static void proc_free(struct proc *p)
+{
+    for (struct proc **pp = &procs; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    }
+    mm_free_pages(p->kstack, KSTACK_SIZE / PAGE_SIZE);
+    kfree(p);
+}
+
+static void switch_to(struct proc *next)
+{
+    struct proc *prev = current;
+
+    if (next == prev)
+        return;
+    fpu_save(prev->fpu);
+    current = next;
+    cpu_kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
+    gdt_set_rsp0(cpu_kstack_top);
+    if (next->mm && next->mm != prev->mm)
+        vm_activate(next->mm);
+    if (next->fsbase != hw_fsbase) {
+        wrmsr(MSR_FS_BASE, next->fsbase);
+        hw_fsbase = next->fsbase;
+    }
+    fpu_restore(next->fpu);
+    ctx_switch(&prev->ksp, next->ksp);
+}
+
+/* C side of thread_start: the first thing a new thread runs. */
+void thread_start_tail(void)
+{
+    irq_enable();
+}
+
+static void proc_wake_timers(void)
+{
+    uint64_t now = time_ns();
+
+    for (struct proc *p = procs; p; p = p->next) {
+        if (p->state == P_SLEEPING && p->wake_ns && now >= p->wake_ns) {
+            p->state = P_RUNNABLE;
+            p->wake_ns = 0;
+        }
+    }
+}
+
+/* Run something else; idle until something is runnable if nothing is. */
+void proc_yield(void)
+{
+    unsigned long f = irq_save();
+
+    need_resched = false;
+    for (;;) {
+        proc_wake_timers();
+        struct proc *start = current->next ? current->next : procs, *p = start;
+        do {
+            if (p->state == P_RUNNABLE) {
+                switch_to(p);
+                irq_restore(f);
+                return;
+            }
+            p = p->next ? p->next : procs;
+        } while (p != start);
+        /* Nothing runnable: halt until an interrupt (a tick, at worst) changes that. */
+        cpu_idle();
+        irq_disable();
+    }
+}
+
+static void proc_timer_start(void)
+{
+    if (!timer_on) {
+        timer_on = true;
+        apic_timer_periodic(TICK_HZ);
+    }
+}
+
+void proc_tick(void)
+{
+    need_resched = true;
+}
+
+static bool proc_signal_pending(struct proc *p)
+{
+    return p->sigpending & ~p->sigmask;
+}
+
+int proc_sleep(void *chan)
+{
+    unsigned long f = irq_save();
+
+    if (proc_signal_pending(current)) {
+        irq_restore(f);
+        return -EINTR;
+    }
+    current->chan = chan;
+    current->state = P_SLEEPING;
+    proc_yield();
+    current->chan = NULL;
+    irq_restore(f);
+    return proc_signal_pending(current) ? -EINTR : 0;
+}
+
+void proc_wakeup(void *chan)
+{
+    unsigned long f = irq_save();
+
+    for (struct proc *p = procs; p; p = p->next) {
+        if (p->state == P_SLEEPING && p->chan == chan) {
+            p->state = P_RUNNABLE;
+            p->wake_ns = 0;
+        }
+    }
+    irq_restore(f);
+}
+
+long sys_nanosleep_ns(uint64_t ns)
+{
+    unsigned long f = irq_save();
+    static char sleep_chan;
+
+    proc_timer_start();
+    current->wake_ns = time_ns() + ns;
+    current->chan = &sleep_chan;
+    current->state = P_SLEEPING;
+    proc_yield();
+    current->chan = NULL;
+    bool early = current->wake_ns != 0;
+    current->wake_ns = 0;
+    irq_restore(f);
+    return early && proc_signal_pending(current) ? -EINTR : 0;
+}
+
+void proc_signal(struct proc *p, int sig)
+{
+    if (sig <= 0 || sig >= NSIG)
+        return;
+    unsigned long f = irq_save();
+    p->sigpending |= 1ull << (sig - 1);
+    if (p->state == P_SLEEPING && (sig == SIGKILL || !(p->sigmask & (1ull << (sig - 1))))) {
+        p->state = P_RUNNABLE;
+    }
+    irq_restore(f);
+}
+
+__noreturn void proc_exit(int wstatus)
+{
+    struct proc *p = current;
+
+    if (p->pid == 1) {
+        int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+        hv_poweroff(status);
+    }
+    files_put(p->files);
+    p->files = NULL;
+    if (p->cwd)
+        vfs_iput(p->cwd);
+    p->cwd = NULL;
+    /* Leave the page tables we are about to free. */
+    vm_activate_kernel();
+    vm_put(p->mm);
+    p->mm = NULL;
+    struct proc *init = proc_find(1);
+    irq_disable();
+    for (struct proc *c = procs; c; c = c->next) {
+        if (c->parent == p) {
+            c->parent = init;
+            if (c->state == P_ZOMBIE && init)
+                proc_wakeup(init);
+        }
+    }
+    p->wstatus = wstatus;
+    p->state = P_ZOMBIE;
+    if (p->parent) {
+        proc_signal(p->parent, SIGCHLD);
+        proc_wakeup(p->parent);
+    }
+    proc_yield();
+    panic("zombie %d ran again", p->pid);
+}
+
+long sys_wait4(int pid, uint64_t ustatus, int options)
+{
+    if (ustatus && !uaccess_range_ok(ustatus, 4))
+        return -EFAULT;
+    for (;;) {
+        bool have = false;
+        unsigned long f = irq_save();
+        for (struct proc *c = procs; c; c = c->next) {
+            if (c->parent != current || (pid > 0 && c->pid != pid))
+                continue;
+            have = true;
+            if (c->state != P_ZOMBIE)
+                continue;
+            int cpid = c->pid, st = c->wstatus;
+            proc_free(c);
+            irq_restore(f);
+            if (ustatus && copy_to_user(ustatus, &st, 4))
+                return -EFAULT;
+            return cpid;
+        }
+        irq_restore(f);
+        if (!have)
+            return -ECHILD;
+        if (options & 1 /* WNOHANG */)
+            return 0;
+        if (proc_sleep(current))
+            return -EINTR;
+    }
+}
+
+long sys_kill(int pid, int sig)
+{
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    struct proc *p = proc_find(pid > 0 ? pid : current->pid);
+    if (!p || p->state == P_ZOMBIE)
+        return -ESRCH;
+    if (sig)
+        proc_signal(p, sig);
+    return 0;
+}
+
+long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack)
+{
+    struct proc *c = proc_alloc();
+
+    if (!c)
+        return -ENOMEM;
+    c->mm = vm_clone(current->mm);
+    c->files = files_clone(current->files);
+    if (!c->mm || !c->files) {
+        vm_put(c->mm);
+        files_put(c->files);
+        proc_free(c);
+        return -ENOMEM;
+    }
+    (void)flags;
+    c->parent = current;
+    c->cwd = current->cwd;
+    vfs_iget(c->cwd);
+    c->umask = current->umask;
+    c->fsbase = current->fsbase;
+    memcpy(c->act, current->act, sizeof(c->act));
+    c->sigmask = current->sigmask;
+    memcpy(c->name, current->name, sizeof(c->name));
+    memcpy(c->exe, current->exe, sizeof(c->exe));
+    fpu_save(c->fpu);
+    struct trap_frame *ctf = proc_tf(c);
+    *ctf = *tf;
+    ctf->rax = 0;
+    if (stack)
+        ctf->rsp = stack;
+    proc_timer_start();
+    c->state = P_RUNNABLE;
+    return c->pid;
+}
+
+__noreturn void proc_start_init(const char *path, char *const argv[], char *const envp[],
+                                const char *cwd)
+{
+    static struct proc boot_proc; /* the boot context, never run again */
+    struct proc *p = proc_alloc();
+
+    if (!p)
+        panic("init: out of memory");
+    fpu_save(fpu_init_state);
+    memcpy(p->fpu, fpu_init_state, sizeof(p->fpu));
+    current = &boot_proc;
+    p->files = files_create();
+    struct inode *con;
+    if (vfs_lookup(vfs_root, "/dev/console", true, &con) == 0) {
+        struct file *f = file_open_inode(con, O_RDWR);
+        for (int i = 0; i < 3; i++) {
+            file_get(f);
+            fd_alloc(p->files, f, i, false);
+        }
+        file_put(f);
+    }
+    struct inode *dir = vfs_root;
+    if (cwd && (vfs_lookup(vfs_root, cwd, true, &dir) || !S_ISDIR(dir->mode))) {
+        printk("ringos: cwd=%s: no such directory, using /\n", cwd);
+        dir = vfs_root;
+    }
+    p->cwd = dir;
+    vfs_iget(dir);
+    int err = exec_load(p, path, argv, envp);
+    if (err) {
+        printk("ringos: cannot run init %s: error %d\n", path, -err);
+        hv_poweroff(127);
+    }
+    p->state = P_RUNNABLE;
+    irq_disable();
+    current = p;
+    cpu_kstack_top = (uint64_t)p->kstack + KSTACK_SIZE;
+    gdt_set_rsp0(cpu_kstack_top);
+    vm_activate(p->mm);
+    fpu_restore(p->fpu);
+    ctx_switch(&boot_proc.ksp, p->ksp);
+    panic("init returned to the boot context");
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, uint64_t size)
+{
+    struct ksigaction a;
+
+    if (sig <= 0 || sig >= NSIG || size != 8)
+        return -EINVAL;
+    if (uact && (sig == SIGKILL || sig == 19 /* SIGSTOP */))
+        return -EINVAL;
+    if (uold && copy_to_user(uold, &current->act[sig], sizeof(a)))
+        return -EFAULT;
+    if (uact) {
+        if (copy_from_user(&a, uact, sizeof(a)))
+            return -EFAULT;
+        current->act[sig] = a;
+    }
+    return 0;
+}
+
+long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, uint64_t size)
+{
+    uint64_t set, old = current->sigmask;
+
+    if (size != 8)
+        return -EINVAL;
+    if (uset) {
+        if (copy_from_user(&set, uset, 8))
+            return -EFAULT;
+        set &= ~((1ull << (SIGKILL - 1)) | (1ull << (19 - 1)));
+        if (how == 0)
+            current->sigmask |= set;
+        else if (how == 1)
+            current->sigmask &= ~set;
+        else if (how == 2)
+            current->sigmask = set;
+        else
+            return -EINVAL;
+    }
+    if (uold && copy_to_user(uold, &old, 8))
+        return -EFAULT;
+    return 0;
+}
+
+/* Linux x86-64 signal frame: what musl's handlers and sigreturn expect. */
+struct sigcontext_k {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+    uint64_t eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate;
+    uint64_t reserved[8];
+};
+struct ucontext_k {
+    uint64_t flags, link;
+    uint64_t ss_sp;
+    uint32_t ss_flags, _pad;
+    uint64_t ss_size;
+    struct sigcontext_k mc;
+    uint64_t sigmask;
+};
+struct rt_sigframe {
+    uint64_t pretcode;
+    struct ucontext_k uc;
+    uint8_t info[128];
+};
+_Static_assert(sizeof(struct sigcontext_k) == 256, "sigcontext layout");
+_Static_assert(__builtin_offsetof(struct ucontext_k, mc) == 40, "ucontext layout");
+
+static uint64_t fault_addr[1];
+
+static bool signal_deliver(struct trap_frame *tf, int sig)
+{
+    struct ksigaction *a = &current->act[sig];
+    struct rt_sigframe fr;
+    uint8_t fpu[512] __aligned(16);
+
+    memset(&fr, 0, sizeof(fr));
+    uint64_t sp = tf->rsp - 128;
+    sp = ALIGN_DOWN(sp - sizeof(fpu), 64);
+    uint64_t fpu_at = sp;
+    sp = ALIGN_DOWN(sp - sizeof(fr), 16) - 8; /* as if just called */
+    fpu_save(fpu);
+    struct sigcontext_k *mc = &fr.uc.mc;
+    mc->r8 = tf->r8; mc->r9 = tf->r9; mc->r10 = tf->r10; mc->r11 = tf->r11;
+    mc->r12 = tf->r12; mc->r13 = tf->r13; mc->r14 = tf->r14; mc->r15 = tf->r15;
+    mc->rdi = tf->rdi; mc->rsi = tf->rsi; mc->rbp = tf->rbp; mc->rbx = tf->rbx;
+    mc->rdx = tf->rdx; mc->rax = tf->rax; mc->rcx = tf->rcx; mc->rsp = tf->rsp;
+    mc->rip = tf->rip; mc->eflags = tf->rflags; mc->cs = 0x33; mc->ss = 0x2b;
+    mc->err = tf->error;
+    mc->trapno = tf->vector;
+    mc->cr2 = sig == SIGSEGV ? fault_addr[0] : 0;
+    mc->fpstate = fpu_at;
+    fr.uc.sigmask = current->sigmask;
+    fr.pretcode = a->restorer;
+    int32_t *si = (int32_t *)fr.info;
+    si[0] = sig;
+    if (sig == SIGSEGV) {
+        si[2] = 1; /* SEGV_MAPERR */
+        memcpy(fr.info + 16, &fault_addr[0], 8);
+    }
+    if (!(a->flags & SA_RESTORER) || !uaccess_range_ok(sp, fpu_at + sizeof(fpu) - sp) ||
+        copy_to_user(sp, &fr, sizeof(fr)) || copy_to_user(fpu_at, fpu, sizeof(fpu)))
+        return false;
+    tf->rdi = sig;
+    tf->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
+    tf->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);
+    tf->rax = 0;
+    tf->rsp = sp;
+    tf->rip = a->handler;
+    tf->rflags &= ~0x500ull; /* DF, TF */
+    tf->vector = 0x100;      /* RCX/R11 need not survive into the handler */
+    if (!(a->flags & SA_NODEFER))
+        current->sigmask |= 1ull << (sig - 1);
+    current->sigmask |= a->mask;
+    if (a->flags & SA_RESETHAND)
+        a->handler = SIG_DFL;
+    return true;
+}
+
+long sys_rt_sigreturn(struct trap_frame *tf)
+{
+    struct ucontext_k uc;
+    uint8_t fpu[512] __aligned(16);
+    uint64_t at = tf->rsp; /* the handler's ret popped pretcode */
+
+    if (copy_from_user(&uc, at, sizeof(uc)))
+        proc_exit(SIGSEGV);
+    struct sigcontext_k *mc = &uc.mc;
+    if (mc->fpstate && copy_from_user(fpu, mc->fpstate, sizeof(fpu)) == 0) {
+        uint32_t *mxcsr = (uint32_t *)(fpu + 24);
+        *mxcsr &= 0xffff; /* reserved bits would #GP */
+        fpu_restore(fpu);
+    }
+    tf->r8 = mc->r8; tf->r9 = mc->r9; tf->r10 = mc->r10; tf->r11 = mc->r11;
+    tf->r12 = mc->r12; tf->r13 = mc->r13; tf->r14 = mc->r14; tf->r15 = mc->r15;
+    tf->rdi = mc->rdi; tf->rsi = mc->rsi; tf->rbp = mc->rbp; tf->rbx = mc->rbx;
+    tf->rdx = mc->rdx; tf->rcx = mc->rcx; tf->rsp = mc->rsp; tf->rip = mc->rip;
+    tf->rflags = mc->eflags;
+    tf->vector = 0; /* restore RCX/R11 exactly: through the stub */
+    current->sigmask = uc.sigmask & ~((1ull << (SIGKILL - 1)) | (1ull << (19 - 1)));
+    return mc->rax;
+}
+
+static bool sig_default_ignored(int sig)
+{
+    return sig == SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ ||
+           sig == 18 /* SIGCONT */;
+}
+
+/* Kill the current process for a user fault at (addr) unless it handles SIGSEGV. */
+void proc_fault(struct trap_frame *tf, uint64_t addr, int sig)
+{
+    struct ksigaction *a = &current->act[sig];
+    uint64_t bit = 1ull << (sig - 1);
+
+    fault_addr[0] = addr;
+    if (a->handler > SIG_IGN && !(current->sigmask & bit) && signal_deliver(tf, sig))
+        return;
+    printk("ringos: pid %d (%s): %s at 0x%lx ip 0x%lx\n", current->pid, current->name,
+           sig == SIGSEGV ? "SIGSEGV" : "SIGILL/SIGFPE", addr, tf->rip);
+    proc_exit(sig);
+}
+
+void user_exit_work(struct trap_frame *tf)
+{
+    if (need_resched)
+        proc_yield();
+    while (proc_signal_pending(current)) {
+        uint64_t pend = current->sigpending & ~current->sigmask;
+        int sig = __builtin_ctzll(pend) + 1;
+        current->sigpending &= ~(1ull << (sig - 1));
+        struct ksigaction *a = &current->act[sig];
+        if (sig == SIGKILL || a->handler == SIG_DFL) {
+            if (sig_default_ignored(sig))
+                continue;
+            proc_exit(sig);
+        }
+        if (a->handler == SIG_IGN)
+            continue;
+        if (!signal_deliver(tf, sig))
+            proc_exit(SIGSEGV);
+        break;
+    }
+}
+
+void proc_set_fsbase(uint64_t v)
+{
+    current->fsbase = v;
+    wrmsr(MSR_FS_BASE, v);
+    hw_fsbase = v;
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * User address spaces: VMAs, 4-level page tables shared by the kernel and
+ * user roots, demand-zero faults, and the sysret stub page every process maps.
+ */
+#include "boot.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "uaccess.h"
+#include "vm.h"
+#include "x86.h"
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_SHARED 0x200ull /* software: page not owned by this mm (stub) */
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static uint64_t *kernel_root; /* boot PML4: its upper half is every process's */
+static uint64_t stub_pa;
+
+/*
+ * Stub the user-return path sysrets into when RCX and R11 must survive:
+ * the kernel stored RCX, R11, RIP at RSP; "ret $128" also skips the red zone.
+ */
+static const uint8_t stub_code[] = {
+    0x59,             /* pop %rcx */
+    0x41, 0x5b,       /* pop %r11 */
+    0xc2, 0x80, 0x00, /* ret $128 */
+};
+
+void vm_init(void)
+{
+    kernel_root = phys_to_virt(read_cr3() & PTE_ADDR);
+    uint8_t *stub = mm_alloc_pages(1);
+    if (!stub)
+        panic("vm: no memory for the stub page");
+    memset(stub, 0xcc, PAGE_SIZE);
+    memcpy(stub, stub_code, sizeof(stub_code));
+    stub_pa = virt_to_phys(stub);
+}
+
+static void *vm_zalloc_page(void)
+{
+    void *p = mm_alloc_pages(1);
+
+    if (p)
+        memset(p, 0, PAGE_SIZE);
+    return p;
+}
+
+/* PTE flags for (prot): every level carries U=1 (kvm_pvm needs it). */
+static uint64_t vm_pte_flags(uint32_t prot)
+{
+    uint64_t f = PTE_P | PTE_U;
+
+    if (prot & VM_W)
+        f |= PTE_W;
+    if (!(prot & VM_X))
+        f |= PTE_NX;
+    return f;
+}
+
+/* The leaf PTE for (va), creating tables if (create). */
+static uint64_t *vm_walk(struct mm *mm, uint64_t va, bool create)
+{
+    uint64_t *t = mm->root;
+    unsigned shifts[3] = { 39, 30, 21 };
+
+    for (int l = 0; l < 3; l++) {
+        unsigned i = (va >> shifts[l]) & 511;
+        if (!(t[i] & PTE_P)) {
+            if (!create)
+                return NULL;
+            uint64_t *n = vm_zalloc_page();
+            if (!n)
+                return NULL;
+            t[i] = virt_to_phys(n) | PTE_P | PTE_W | PTE_U;
+            if (l == 0)
+                mm->root[512 + i] = t[i]; /* mirror in the user root */
+        }
+        t = phys_to_virt(t[i] & PTE_ADDR);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+struct mm *vm_create(void)
+{
+    struct mm *mm = kzalloc(sizeof(*mm));
+    if (!mm)
+        return NULL;
+    /* Three pages always contain an 8 KiB-aligned pair; give the third back. */
+    uint8_t *p = mm_alloc_pages(3);
+    if (!p) {
+        kfree(mm);
+        return NULL;
+    }
+    uint8_t *pair = (uint8_t *)ALIGN_UP((uint64_t)p, 2 * PAGE_SIZE);
+    mm_free_pages(pair == p ? p + 2 * PAGE_SIZE : p, 1);
+    mm->root = (uint64_t *)pair;
+    memset(mm->root, 0, 2 * PAGE_SIZE);
+    memcpy(mm->root + 256, kernel_root + 256, 256 * sizeof(uint64_t));
+    mm->cr3 = virt_to_phys(mm->root);
+    mm->refs = 1;
+    uint64_t *pte = vm_walk(mm, USER_STUB_VA, true);
+    if (!pte) {
+        vm_put(mm);
+        return NULL;
+    }
+    *pte = stub_pa | PTE_P | PTE_U | PTE_SHARED;
+    return mm;
+}
+
+static void vm_free_tables(uint64_t *t, int level)
+{
+    for (unsigned i = 0; i < 512; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        void *next = phys_to_virt(t[i] & PTE_ADDR);
+        if (level < 3)
+            vm_free_tables(next, level + 1);
+        else if (!(t[i] & PTE_SHARED))
+            mm_free_pages(next, 1);
+    }
+    mm_free_pages(t, 1);
+}
+
+void vm_put(struct mm *mm)
+{
+    if (!mm || --mm->refs > 0)
+        return;
+    for (unsigned i = 0; i < 256; i++)
+        if (mm->root[i] & PTE_P)
+            vm_free_tables(phys_to_virt(mm->root[i] & PTE_ADDR), 1);
+    mm_free_pages(mm->root, 2);
+    for (struct vma *v = mm->vmas, *n; v; v = n) {
+        n = v->next;
+        kfree(v);
+    }
+    kfree(mm);
+}
+
+void vm_activate(struct mm *mm)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(mm->cr3) : "memory");
+}
+
+static bool vm_is_current(struct mm *mm)
+{
+    return (read_cr3() & PTE_ADDR) == mm->cr3;
+}
+
+struct vma *vm_find(struct mm *mm, uint64_t addr)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (addr >= v->start && addr < v->end)
+            return v;
+    return NULL;
+}
+
+/* Drop the pages of [start, end) from the page tables. */
+static void vm_zap(struct mm *mm, uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = vm_walk(mm, va, false);
+        if (pte && (*pte & PTE_P)) {
+            if (!(*pte & PTE_SHARED))
+                mm_free_pages(phys_to_virt(*pte & PTE_ADDR), 1);
+            *pte = 0;
+        }
+    }
+}
+
+/* Split VMAs so that none straddles (addr). */
+static int vm_split(struct mm *mm, uint64_t addr)
+{
+    struct vma *v = vm_find(mm, addr);
+
+    if (!v || v->start == addr)
+        return 0;
+    struct vma *n = kmalloc(sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    *n = *v;
+    n->start = addr;
+    v->end = addr;
+    v->next = n;
+    return 0;
+}
+
+int vm_unmap(struct mm *mm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+
+    if (vm_split(mm, start) || vm_split(mm, end))
+        return -ENOMEM;
+    for (struct vma **pp = &mm->vmas; *pp;) {
+        struct vma *v = *pp;
+        if (v->start >= start && v->end <= end) {
+            *pp = v->next;
+            kfree(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+    vm_zap(mm, start, end);
+    if (vm_is_current(mm))
+        vm_activate(mm); /* one CR3 reload flushes the whole range */
+    return 0;
+}
+
+int vm_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!uaccess_range_ok(start, len) || (start & (PAGE_SIZE - 1)) || !len)
+        return -EINVAL;
+    int err = vm_unmap(mm, start, len);
+    if (err)
+        return err;
+    struct vma *n = kmalloc(sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    n->start = start;
+    n->end = start + len;
+    n->prot = prot;
+    struct vma **pp = &mm->vmas;
+    while (*pp && (*pp)->start < start)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+    return 0;
+}
+
+int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
+{
+    uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
+
+    if (vm_split(mm, start) || vm_split(mm, end))
+        return -ENOMEM;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE)
+        if (!vm_find(mm, a))
+            return -ENOMEM;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start >= start && v->end <= end)
+            v->prot = prot;
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = vm_walk(mm, va, false);
+        if (pte && (*pte & PTE_P))
+            *pte = (*pte & PTE_ADDR) | vm_pte_flags(prot);
+    }
+    if (vm_is_current(mm))
+        vm_activate(mm);
+    return 0;
+}
+
+uint64_t vm_find_free(struct mm *mm, uint64_t len)
+{
+    uint64_t top = USER_MMAP_TOP;
+
+    len = ALIGN_UP(len, PAGE_SIZE);
+    /* Walk down from the top: VMAs are sorted ascending, so look for the
+     * highest gap; simple quadratic scan, address spaces are small. */
+    for (;;) {
+        if (top < len + USER_BASE)
+            return 0;
+        uint64_t cand = top - len;
+        struct vma *clash = NULL;
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            if (v->start < cand + len && v->end > cand)
+                clash = v;
+        if (!clash)
+            return cand;
+        top = clash->start;
+    }
+}
+
+/* Map a fresh zero page at (va) for (v). */
+static int vm_fill(struct mm *mm, struct vma *v, uint64_t va)
+{
+    uint64_t *pte = vm_walk(mm, va, true);
+
+    if (!pte)
+        return -ENOMEM;
+    if (*pte & PTE_P)
+        return 0;
+    void *pg = vm_zalloc_page();
+    if (!pg)
+        return -ENOMEM;
+    *pte = virt_to_phys(pg) | vm_pte_flags(v->prot);
+    return 0;
+}
+
+int vm_populate(struct mm *mm, uint64_t start, uint64_t len)
+{
+    for (uint64_t va = ALIGN_DOWN(start, PAGE_SIZE); va < start + len; va += PAGE_SIZE) {
+        struct vma *v = vm_find(mm, va);
+        if (!v)
+            return -EFAULT;
+        int err = vm_fill(mm, v, va);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+int vm_write(struct mm *mm, uint64_t va, const void *src, uint64_t len)
+{
+    const uint8_t *s = src;
+
+    while (len) {
+        uint64_t page = ALIGN_DOWN(va, PAGE_SIZE), off = va - page;
+        uint64_t n = MIN(len, PAGE_SIZE - off);
+        struct vma *v = vm_find(mm, page);
+        if (!v || vm_fill(mm, v, page))
+            return -EFAULT;
+        uint64_t *pte = vm_walk(mm, page, false);
+        memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + off, s, n);
+        s += n;
+        va += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+{
+    struct vma *v = vm_find(mm, addr);
+
+    if (!v || (write && !(v->prot & VM_W)) || (exec && !(v->prot & VM_X)) ||
+        !(v->prot & (VM_R | VM_W | VM_X)))
+        return -EFAULT;
+    uint64_t *pte = vm_walk(mm, ALIGN_DOWN(addr, PAGE_SIZE), false);
+    if (pte && (*pte & PTE_P)) {
+        /* Present and allowed: a stale TLB entry from before a change. */
+        invlpg(addr);
+        return 0;
+    }
+    return vm_fill(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+}
+
+static int vm_copy_tables(struct mm *dst, uint64_t *t, int level, uint64_t va_base)
+{
+    static const unsigned shift[4] = { 39, 30, 21, 12 };
+
+    for (unsigned i = 0; i < (level == 0 ? 256u : 512u); i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        uint64_t va = va_base + ((uint64_t)i << shift[level]);
+        if (level < 3) {
+            int err = vm_copy_tables(dst, phys_to_virt(t[i] & PTE_ADDR), level + 1, va);
+            if (err)
+                return err;
+            continue;
+        }
+        if (t[i] & PTE_SHARED)
+            continue; /* the stub, already mapped by vm_create */
+        uint64_t *pte = vm_walk(dst, va, true);
+        void *pg = mm_alloc_pages(1);
+        if (!pte || !pg)
+            return -ENOMEM;
+        memcpy(pg, phys_to_virt(t[i] & PTE_ADDR), PAGE_SIZE);
+        *pte = virt_to_phys(pg) | (t[i] & ~PTE_ADDR);
+    }
+    return 0;
+}
+
+struct mm *vm_clone(struct mm *src)
+{
+    struct mm *mm = vm_create();
+
+    if (!mm)
+        return NULL;
+    struct vma **tail = &mm->vmas;
+    for (struct vma *v = src->vmas; v; v = v->next) {
+        struct vma *n = kmalloc(sizeof(*n));
+        if (!n)
+            goto err;
+        *n = *v;
+        n->next = NULL;
+        *tail = n;
+        tail = &n->next;
+    }
+    mm->brk_start = src->brk_start;
+    mm->brk = src->brk;
+    if (vm_copy_tables(mm, src->root, 0, 0))
+        goto err;
+    return mm;
+err:
+    vm_put(mm);
+    return NULL;
+}
