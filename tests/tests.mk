@@ -4,7 +4,7 @@
 # tests; pytest runs them all and prints the closing summary line.
 -include tests/unit.mk
 
-TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests
+TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests fuzz-build
 
 test: all $(TEST_BINS)
 	$(PYTHON) -m pytest -q -rs tests

@@ -97,6 +97,8 @@ static int build_page_tables(struct area *a, const struct boot_config *cfg,
 
     /* Direct map: all RAM at RV_DIRECT_MAP_BASE (one PDPT covers 512 GiB). */
     uint64_t *dm = table(mem, dm_pdpt);
+    if (end > 512 * SZ_1G)
+        return -E2BIG;
     for (gpa_t g = 0; g < end; g += SZ_1G) {
         if (!is_ram(mem, g, 0) && !is_ram(mem, g + SZ_1G - SZ_2M, 0))
             continue; /* the slot has no RAM at its ends: it is the hole */
@@ -154,6 +156,10 @@ static int check_image(const struct guest_mem *mem, const struct elf_image *img,
 
         if (!window && s->vaddr != s->paddr) {
             *why = "kernel segment is neither at RV_KERNEL_BASE + paddr nor identity-linked";
+            return -ENOEXEC;
+        }
+        if (s->paddr < PAGE) {
+            *why = "kernel segment overlaps page 0, which stays reserved";
             return -ENOEXEC;
         }
         if (s->paddr >= BOOT_KERNEL_WINDOW || s->memsz > BOOT_KERNEL_WINDOW - s->paddr) {
