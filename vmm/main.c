@@ -295,17 +295,25 @@ static int add_parents(struct cpio *a, const char *path)
     return 0;
 }
 
+/* Read (path) as the (what) file; prints the reason and returns false. */
+static bool load_one(const char *what, const char *path, uint8_t **buf, size_t *len)
+{
+    int err = read_file(path, buf, len);
+
+    if (err)
+        fprintf(stderr, "ringvisor: cannot read %s '%s': %s\n", what, path, strerror(-err));
+    return !err;
+}
+
 static int pack_file(struct cpio *a, const char *host, const char *guest)
 {
     struct stat st;
     uint8_t *data = NULL;
     size_t len = 0;
-    int err = read_file(host, &data, &len);
+    int err;
 
-    if (err) {
-        fprintf(stderr, "ringvisor: cannot read '%s': %s\n", host, strerror(-err));
+    if (!load_one("file", host, &data, &len))
         return EXIT_USAGE;
-    }
     if (stat(host, &st) < 0)
         st.st_mode = 0644;
     err = add_parents(a, guest + 1);
@@ -383,27 +391,16 @@ static int build_exec_archive(struct launch *l, int argc, char **argv)
 
 static int load_files(struct launch *l)
 {
-    int err;
-
+    l->cfg.kernel = ringos_elf_start;
+    l->cfg.kernel_size = (size_t)(ringos_elf_end - ringos_elf_start);
     if (l->kernel_path) {
-        err = read_file(l->kernel_path, &l->kernel, &l->cfg.kernel_size);
-        if (err) {
-            fprintf(stderr, "ringvisor: cannot read kernel '%s': %s\n", l->kernel_path,
-                    strerror(-err));
+        if (!load_one("kernel", l->kernel_path, &l->kernel, &l->cfg.kernel_size))
             return EXIT_USAGE;
-        }
         l->cfg.kernel = l->kernel;
-    } else {
-        l->cfg.kernel = ringos_elf_start;
-        l->cfg.kernel_size = (size_t)(ringos_elf_end - ringos_elf_start);
     }
     if (l->initrd_path) {
-        err = read_file(l->initrd_path, &l->initrd, &l->cfg.initrd_size);
-        if (err) {
-            fprintf(stderr, "ringvisor: cannot read initrd '%s': %s\n", l->initrd_path,
-                    strerror(-err));
+        if (!load_one("initrd", l->initrd_path, &l->initrd, &l->cfg.initrd_size))
             return EXIT_USAGE;
-        }
         l->cfg.initrd = l->initrd;
     }
     return -1;
