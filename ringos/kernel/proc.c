@@ -217,9 +217,19 @@ long sys_nanosleep_ns(uint64_t ns)
     return early && proc_signal_pending(current) ? -EINTR : 0;
 }
 
+static bool sig_default_ignored(int sig)
+{
+    return sig == SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ ||
+           sig == 18 /* SIGCONT */;
+}
+
 void proc_signal(struct proc *p, int sig)
 {
     if (sig <= 0 || sig >= NSIG)
+        return;
+    /* Ignored signals are discarded at generation, so they never interrupt a sleep. */
+    uint64_t h = p->act[sig].handler;
+    if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && sig_default_ignored(sig))))
         return;
     unsigned long f = irq_save();
     p->sigpending |= 1ull << (sig - 1);
@@ -529,11 +539,6 @@ long sys_rt_sigreturn(struct trap_frame *tf)
     return mc->rax;
 }
 
-static bool sig_default_ignored(int sig)
-{
-    return sig == SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ ||
-           sig == 18 /* SIGCONT */;
-}
 
 /* Kill the current process for a user fault at (addr) unless it handles SIGSEGV. */
 void proc_fault(struct trap_frame *tf, uint64_t addr, int sig)

@@ -61,7 +61,6 @@ void user_return_prepare(struct trap_frame *tf)
         tf->rip = USER_STUB_VA;
         tf->rsp = sp;
     }
-    irq_disable();
 }
 
 static void uret_page_fault(struct trap_frame *tf)

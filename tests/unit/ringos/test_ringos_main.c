@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/* Runs every ringos host unit test; prints ok/FAIL per test and a summary line. */
+#include "ringos_unit.h"
+
+int ringos_unit_failed_checks;
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} tests[] = {
+    { "cpio", test_ringos_cpio },
+    { "cpio_malformed", test_ringos_cpio_malformed },
+    { "elf", test_ringos_elf },
+    { "elf_malformed", test_ringos_elf_malformed },
+    { "uaccess", test_ringos_uaccess },
+};
+
+int main(void)
+{
+    int passed = 0, failed = 0;
+
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        int before = ringos_unit_failed_checks;
+        tests[i].fn();
+        if (ringos_unit_failed_checks == before) {
+            printf("ok %s\n", tests[i].name);
+            passed++;
+        } else {
+            printf("FAIL %s\n", tests[i].name);
+            failed++;
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
