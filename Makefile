@@ -15,6 +15,7 @@ all: $(BUILD)/ringos.elf $(BUILD)/ringvisor
 
 include ringos/ringos.mk
 include vmm/vmm.mk
+include userland/userland.mk
 include tests/tests.mk
 include bench/bench.mk
 

@@ -2,9 +2,10 @@
 # Tests: host-only unit tests (no /dev/kvm needed), VM tests against the real
 # ringos on /dev/kvm (skipped with the reason where it is missing), QEMU boot
 # tests; pytest runs them all and prints the closing summary line.
--include tests/unit.mk
+include tests/unit.mk
+include tests/unit/ringos/ringos_unit.mk
 
-TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests fuzz-build
+TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests fuzz-build userland progs $(BUILD)/tests/ringos-unit-tests
 
 test: all $(TEST_BINS)
 	$(PYTHON) -m pytest -q -rs tests
