@@ -30,7 +30,12 @@ struct ksigaction {
 };
 
 struct proc {
-    int pid;
+    int pid;  /* thread id */
+    int tgid; /* process id: the leader's pid */
+    struct proc *leader;
+    bool detached;  /* a CLONE_THREAD thread: reaped by the kernel, not by wait4 */
+    bool timed_out; /* the last timed sleep ended by its deadline */
+    struct proc *vfork_waiter; /* parent blocked in clone(CLONE_VFORK) until exec/exit */
     enum proc_state state;
     struct proc *parent;
     struct mm *mm;
@@ -69,7 +74,10 @@ void proc_yield(void);
 int proc_sleep(void *chan);
 void proc_wakeup(void *chan);
 void proc_tick(void);
+/* End the calling thread (SYS_exit); the whole process for its leader. */
 __noreturn void proc_exit(int wstatus);
+/* End every thread of the calling process (exit_group, fatal signals). */
+__noreturn void proc_exit_group(int wstatus);
 /* Post (sig) to (p). */
 void proc_signal(struct proc *p, int sig);
 struct proc *proc_find(int pid);
@@ -78,7 +86,10 @@ struct proc *proc_find(int pid);
 void user_exit_work(struct trap_frame *tf);
 
 /* Syscalls implemented in proc.c/exec.c. */
-long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack);
+long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t ptid,
+              uint64_t ctid, uint64_t tls);
+long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint32_t val3);
+void proc_vfork_release(struct proc *p);
 long sys_execve(struct trap_frame *tf, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 long sys_wait4(int pid, uint64_t ustatus, int options);
 long sys_kill(int pid, int sig);

@@ -204,6 +204,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[], char *const 
         if (p->act[s].handler > SIG_IGN)
             p->act[s] = (struct ksigaction){ 0 };
     p->fsbase = 0;
+    proc_vfork_release(p);
     struct trap_frame *tf = proc_tf(p);
     memset(tf, 0, sizeof(*tf));
     tf->rip = info.entry;

@@ -53,8 +53,24 @@ struct proc *proc_find(int pid)
     return NULL;
 }
 
+static void proc_free(struct proc *p);
+
+/* Free exited threads: their own kernel stacks were in use until they left. */
+static void proc_reap_detached(void)
+{
+    unsigned long f = irq_save();
+    for (struct proc *p = procs, *n; p; p = n) {
+        n = p->next;
+        if (p->detached && p->state == P_ZOMBIE && p != current)
+            proc_free(p);
+    }
+    irq_restore(f);
+}
+
 static struct proc *proc_alloc(void)
 {
+    proc_reap_detached();
+
     struct proc *p = kzalloc(sizeof(*p));
 
     if (!p)
@@ -64,7 +80,8 @@ static struct proc *proc_alloc(void)
         kfree(p);
         return NULL;
     }
-    p->pid = next_pid++;
+    p->pid = p->tgid = next_pid++;
+    p->leader = p;
     p->umask = 022;
     memcpy(p->fpu, fpu_init_state, sizeof(p->fpu));
     /* ctx_switch pops r15..rbp, then returns into thread_start. */
@@ -126,6 +143,7 @@ static void proc_wake_timers(void)
         if (p->state == P_SLEEPING && p->wake_ns && now >= p->wake_ns) {
             p->state = P_RUNNABLE;
             p->wake_ns = 0;
+            p->timed_out = true;
         }
     }
 }
@@ -239,25 +257,60 @@ void proc_signal(struct proc *p, int sig)
     irq_restore(f);
 }
 
+static int proc_live_threads(int tgid)
+{
+    int n = 0;
+
+    for (struct proc *p = procs; p; p = p->next)
+        if (p->tgid == tgid && p->state != P_ZOMBIE && p->state != P_FREE)
+            n++;
+    return n;
+}
+
+static int futex_wake(struct mm *mm, uint64_t uaddr, int n);
+
+void proc_vfork_release(struct proc *p)
+{
+    if (p->vfork_waiter) {
+        p->vfork_waiter = NULL;
+        proc_wakeup(&p->vfork_waiter);
+    }
+}
+
 __noreturn void proc_exit(int wstatus)
 {
     struct proc *p = current;
+    bool thread = p != p->leader;
 
-    if (p->pid == 1) {
+    if (p->tgid == 1 && (!thread || proc_live_threads(1) == 1)) {
         int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
         hv_poweroff(status);
     }
+    if (!thread && proc_live_threads(p->tgid) > 1)
+        proc_exit_group(wstatus); /* simplification: the leader takes its threads along */
+    if (p->clear_tid && p->mm) {
+        uint32_t zero = 0;
+        if (copy_to_user(p->clear_tid, &zero, 4) == 0)
+            futex_wake(p->mm, p->clear_tid, 1);
+    }
+    proc_vfork_release(p);
     files_put(p->files);
     p->files = NULL;
     if (p->cwd)
         vfs_iput(p->cwd);
     p->cwd = NULL;
-    /* Leave the page tables we are about to free. */
+    /* Leave the page tables we may be about to free. */
     vm_activate_kernel();
     vm_put(p->mm);
     p->mm = NULL;
-    struct proc *init = proc_find(1);
     irq_disable();
+    if (thread) {
+        p->detached = true;
+        p->state = P_ZOMBIE;
+        proc_yield();
+        panic("exited thread %d ran again", p->pid);
+    }
+    struct proc *init = proc_find(1);
     for (struct proc *c = procs; c; c = c->next) {
         if (c->parent == p) {
             c->parent = init;
@@ -275,6 +328,33 @@ __noreturn void proc_exit(int wstatus)
     panic("zombie %d ran again", p->pid);
 }
 
+__noreturn void proc_exit_group(int wstatus)
+{
+    struct proc *p = current;
+
+    if (p->tgid == 1) {
+        int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+        hv_poweroff(status);
+    }
+    /* The other threads die at their next return to user mode. */
+    for (struct proc *t = procs; t; t = t->next) {
+        if (t->tgid == p->tgid && t != p && t->state != P_ZOMBIE) {
+            t->sigpending |= 1ull << (SIGKILL - 1);
+            if (t->state == P_SLEEPING)
+                t->state = P_RUNNABLE;
+        }
+    }
+    struct proc *leader = p->leader;
+    if (p != leader && leader->state != P_ZOMBIE) {
+        /* Let the leader report the status to the parent. */
+        leader->wstatus = wstatus;
+        proc_exit(wstatus);
+    }
+    while (proc_live_threads(p->tgid) > 1)
+        proc_yield();
+    proc_exit(wstatus);
+}
+
 long sys_wait4(int pid, uint64_t ustatus, int options)
 {
     if (ustatus && !uaccess_range_ok(ustatus, 4))
@@ -283,7 +363,7 @@ long sys_wait4(int pid, uint64_t ustatus, int options)
         bool have = false;
         unsigned long f = irq_save();
         for (struct proc *c = procs; c; c = c->next) {
-            if (c->parent != current || (pid > 0 && c->pid != pid))
+            if (c->detached || c->parent != current->leader || (pid > 0 && c->pid != pid))
                 continue;
             have = true;
             if (c->state != P_ZOMBIE)
@@ -309,7 +389,7 @@ long sys_kill(int pid, int sig)
 {
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
-    struct proc *p = proc_find(pid > 0 ? pid : current->pid);
+    struct proc *p = proc_find(pid > 0 ? pid : current->tgid);
     if (!p || p->state == P_ZOMBIE)
         return -ESRCH;
     if (sig)
@@ -317,26 +397,52 @@ long sys_kill(int pid, int sig)
     return 0;
 }
 
-long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack)
-{
-    struct proc *c = proc_alloc();
+#define CLONE_VM 0x100
+#define CLONE_FILES 0x400
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
 
+long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t ptid,
+              uint64_t ctid, uint64_t tls)
+{
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_VM))
+        return -EINVAL;
+    struct proc *c = proc_alloc();
     if (!c)
         return -ENOMEM;
-    c->mm = vm_clone(current->mm);
-    c->files = files_clone(current->files);
+    if (flags & CLONE_VM) {
+        c->mm = current->mm;
+        c->mm->refs++;
+    } else {
+        c->mm = vm_clone(current->mm);
+    }
+    if (flags & CLONE_FILES) {
+        c->files = current->files;
+        c->files->refs++;
+    } else {
+        c->files = files_clone(current->files);
+    }
     if (!c->mm || !c->files) {
         vm_put(c->mm);
         files_put(c->files);
         proc_free(c);
         return -ENOMEM;
     }
-    (void)flags;
-    c->parent = current;
+    if (flags & CLONE_THREAD) {
+        c->tgid = current->tgid;
+        c->leader = current->leader;
+        c->parent = NULL;
+    } else {
+        c->parent = current->leader;
+    }
     c->cwd = current->cwd;
     vfs_iget(c->cwd);
     c->umask = current->umask;
-    c->fsbase = current->fsbase;
+    c->fsbase = (flags & CLONE_SETTLS) ? tls : current->fsbase;
     memcpy(c->act, current->act, sizeof(c->act));
     c->sigmask = current->sigmask;
     memcpy(c->name, current->name, sizeof(c->name));
@@ -347,9 +453,110 @@ long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack)
     ctf->rax = 0;
     if (stack)
         ctf->rsp = stack;
+    if (flags & CLONE_PARENT_SETTID)
+        copy_to_user(ptid, &c->pid, 4);
+    if (flags & CLONE_CHILD_SETTID) {
+        if (flags & CLONE_VM)
+            copy_to_user(ctid, &c->pid, 4);
+        else if (uaccess_range_ok(ctid, 4))
+            vm_write(c->mm, ctid, &c->pid, 4);
+    }
+    if (flags & CLONE_CHILD_CLEARTID)
+        c->clear_tid = ctid;
     proc_timer_start();
+    int pid = c->pid;
     c->state = P_RUNNABLE;
-    return c->pid;
+    if (flags & CLONE_VFORK) {
+        /* The child borrows our memory until it execs or exits. */
+        c->vfork_waiter = current;
+        while (c->vfork_waiter)
+            proc_sleep(&c->vfork_waiter);
+    }
+    return pid;
+}
+
+/* ---- futexes: sleepers keyed by (address space, user address) ---------- */
+
+static void *futex_chan(struct mm *mm, uint64_t uaddr)
+{
+    return (void *)((uint64_t)mm ^ (uaddr << 1) ^ 1);
+}
+
+static int futex_wake(struct mm *mm, uint64_t uaddr, int n)
+{
+    void *chan = futex_chan(mm, uaddr);
+    int woken = 0;
+    unsigned long f = irq_save();
+
+    for (struct proc *p = procs; p && woken < n; p = p->next) {
+        if (p->state == P_SLEEPING && p->chan == chan) {
+            p->state = P_RUNNABLE;
+            p->wake_ns = 0;
+            woken++;
+        }
+    }
+    irq_restore(f);
+    return woken;
+}
+
+long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint32_t val3)
+{
+    int cmd = op & 0x7f; /* without FUTEX_PRIVATE_FLAG / FUTEX_CLOCK_REALTIME */
+    uint32_t cur;
+
+    (void)val3;
+    if ((uaddr & 3) || !uaccess_range_ok(uaddr, 4))
+        return -EINVAL;
+    switch (cmd) {
+    case 0: /* FUTEX_WAIT */
+    case 9: { /* FUTEX_WAIT_BITSET */
+        uint64_t deadline = 0;
+        if (utimeout) {
+            int64_t ts[2];
+            if (copy_from_user(ts, utimeout, sizeof(ts)))
+                return -EFAULT;
+            if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+                return -EINVAL;
+            uint64_t ns = ts[0] * NSEC_PER_SEC + ts[1];
+            if (cmd == 0) {
+                deadline = time_ns() + ns;
+            } else {
+                uint64_t now = (op & 256) ? time_realtime_ns() : time_ns();
+                deadline = time_ns() + (ns > now ? ns - now : 0);
+            }
+            proc_timer_start();
+        }
+        unsigned long f = irq_save();
+        if (copy_from_user(&cur, uaddr, 4)) {
+            irq_restore(f);
+            return -EFAULT;
+        }
+        if (cur != val) {
+            irq_restore(f);
+            return -EAGAIN;
+        }
+        if (deadline && time_ns() >= deadline) {
+            irq_restore(f);
+            return -110; /* ETIMEDOUT */
+        }
+        current->wake_ns = deadline;
+        current->timed_out = false;
+        int err = proc_sleep(futex_chan(current->mm, uaddr));
+        current->wake_ns = 0;
+        irq_restore(f);
+        if (current->timed_out)
+            return -110;
+        return err;
+    }
+    case 1:  /* FUTEX_WAKE */
+    case 10: /* FUTEX_WAKE_BITSET */
+        return futex_wake(current->mm, uaddr, val);
+    case 3: /* FUTEX_REQUEUE */
+    case 4: /* FUTEX_CMP_REQUEUE: waking them all is a permitted spurious wakeup */
+        return futex_wake(current->mm, uaddr, 0x7fffffff);
+    default:
+        return -ENOSYS;
+    }
 }
 
 __noreturn void proc_start_init(const char *path, char *const argv[], char *const envp[],
@@ -522,7 +729,7 @@ long sys_rt_sigreturn(struct trap_frame *tf)
     uint64_t at = tf->rsp; /* the handler's ret popped pretcode */
 
     if (copy_from_user(&uc, at, sizeof(uc)))
-        proc_exit(SIGSEGV);
+        proc_exit_group(SIGSEGV);
     struct sigcontext_k *mc = &uc.mc;
     if (mc->fpstate && copy_from_user(fpu, mc->fpstate, sizeof(fpu)) == 0) {
         uint32_t *mxcsr = (uint32_t *)(fpu + 24);
@@ -551,7 +758,7 @@ void proc_fault(struct trap_frame *tf, uint64_t addr, int sig)
         return;
     printk("ringos: pid %d (%s): %s at 0x%lx ip 0x%lx\n", current->pid, current->name,
            sig == SIGSEGV ? "SIGSEGV" : "SIGILL/SIGFPE", addr, tf->rip);
-    proc_exit(sig);
+    proc_exit_group(sig);
 }
 
 void user_exit_work(struct trap_frame *tf)
@@ -564,14 +771,14 @@ void user_exit_work(struct trap_frame *tf)
         current->sigpending &= ~(1ull << (sig - 1));
         struct ksigaction *a = &current->act[sig];
         if (sig == SIGKILL || a->handler == SIG_DFL) {
-            if (sig_default_ignored(sig))
+            if (sig_default_ignored(sig) && sig != SIGKILL)
                 continue;
-            proc_exit(sig);
+            proc_exit_group(sig);
         }
         if (a->handler == SIG_IGN)
             continue;
         if (!signal_deliver(tf, sig))
-            proc_exit(SIGSEGV);
+            proc_exit_group(SIGSEGV);
         break;
     }
 }

@@ -839,14 +839,12 @@ long syscall_dispatch(struct trap_frame *tf)
             return fd_get(current->files, a0) ? (long)a0 : -EBADF;
         return sys_dup3(a0, a1, 0);
     case 35: return sys_nanosleep(a0);
-    case 39: return current->pid;
-    case 56: /* clone: fork-like flags only */
-        if (a0 & 0x100 /* CLONE_VM */ && !(a0 & 0x4000 /* CLONE_VFORK */))
-            return sys_unknown(nr);
-        return sys_fork(tf, a0, a1);
-    case 57: case 58: return sys_fork(tf, 0, 0);
+    case 39: return current->tgid;
+    case 56: return sys_fork(tf, a0, a1, a2, a3, a4);
+    case 57: case 58: return sys_fork(tf, 0, 0, 0, 0, 0);
     case 59: return sys_execve_user(tf, a0, a1, a2);
-    case 60: case 231: proc_exit((a0 & 0xff) << 8);
+    case 60: proc_exit((a0 & 0xff) << 8);
+    case 231: proc_exit_group((a0 & 0xff) << 8);
     case 61: return sys_wait4(a0, a1, a2);
     case 62: return sys_kill(a0, a1);
     case 63: return sys_uname(a0);
@@ -885,7 +883,7 @@ long syscall_dispatch(struct trap_frame *tf)
     case 102: case 104: case 107: case 108: return 0; /* uid/gid: root */
     case 105: case 106: case 113: case 114: case 117: case 119: return 0; /* set*id */
     case 109: return 0; /* setpgid */
-    case 110: return current->parent ? current->parent->pid : 0;
+    case 110: return current->leader->parent ? current->leader->parent->pid : 0;
     case 111: case 121: case 124: return 1; /* one session, one group */
     case 112: return current->pid; /* setsid */
     case 131: return 0; /* sigaltstack */
@@ -899,7 +897,8 @@ long syscall_dispatch(struct trap_frame *tf)
         if (a0 == 0x1003) /* ARCH_GET_FS */
             return copy_to_user(a1, &current->fsbase, 8);
         return -EINVAL;
-    case 186: return current->pid; /* gettid: one thread per process */
+    case 186: return current->pid; /* gettid */
+    case 202: return sys_futex(a0, a1, a2, a3, a5);
     case 200: return sys_kill(a0, a1); /* tkill */
     case 201: { /* time */
         int64_t t = time_realtime_ns() / NSEC_PER_SEC;
@@ -923,8 +922,16 @@ long syscall_dispatch(struct trap_frame *tf)
         return a1 ? copy_to_user(a1, ts, sizeof(ts)) : 0;
     }
     case 230: return sys_clock_nanosleep(a0, a1, a2);
-    case 234: /* tgkill */
-        return sys_kill(a1, a2);
+    case 234: { /* tgkill */
+        struct proc *t = proc_find(a1);
+        if (!t || t->tgid != (int)a0 || t->state == P_ZOMBIE)
+            return -ESRCH;
+        if (a2 >= NSIG)
+            return -EINVAL;
+        if (a2)
+            proc_signal(t, a2);
+        return 0;
+    }
     case 257: return sys_openat(a0, a1, a2, a3);
     case 258: return sys_mkdirat(a0, a1, a2);
     case 262: return sys_newfstatat(a0, a1, a2, a3);

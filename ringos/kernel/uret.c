@@ -56,7 +56,7 @@ void user_return_prepare(struct trap_frame *tf)
         if (!uaccess_range_ok(sp, sizeof(save)) || copy_to_user(sp, save, sizeof(save))) {
             printk("ringos: pid %d (%s): bad user stack 0x%lx\n", current->pid, current->name,
                    tf->rsp);
-            proc_exit(SIGSEGV);
+            proc_exit_group(SIGSEGV);
         }
         tf->rip = USER_STUB_VA;
         tf->rsp = sp;
