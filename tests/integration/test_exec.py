@@ -67,10 +67,16 @@ def rexec(program, *args, opts=(), stdin="", timeout=TIMEOUT, env=None):
     (stdin); returns the CompletedProcess. A hang fails the test."""
     cmd = [str(RINGVISOR), "exec", *opts, program, *args]
     try:
-        return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
-                              timeout=timeout, env=env, errors="replace")
+        r = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                           timeout=timeout, env=env, errors="replace")
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(cmd)} did not finish within {timeout} s")
+    # A known ringos bug that can hit any run at random: report it as such
+    # rather than as a failure of the feature under test.
+    m = re.search(r"panic: unhandled trap 64 \(interrupt\)", r.stdout)
+    if m:
+        pytest.xfail("ringos: random panic, unhandled trap 64 (interrupt)\n" + show(r))
+    return r
 
 
 def lines(text):
@@ -129,7 +135,6 @@ def test_exit_status(status):
     assert r.returncode == status, show(r)
 
 
-@pending("now and then panics with an unhandled trap 64 (interrupt) around the fault")
 @needs_exec
 def test_segv_is_139():
     r = rexec(prog("segv"))
