@@ -22,6 +22,7 @@ enum proc_state { P_FREE, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
 #define SIG_IGN 1
 #define SA_SIGINFO 4
 #define SA_RESTORER 0x04000000
+#define SA_RESTART 0x10000000
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000
 
@@ -51,6 +52,11 @@ struct proc {
     uint64_t clear_tid;
     struct ksigaction act[NSIG];
     uint64_t sigmask, sigpending;
+    uint64_t restore_mask; /* rt_sigsuspend: the mask to put back after the handler */
+    bool has_restore_mask;
+    int sigpid[NSIG];  /* sender of each pending signal (siginfo si_pid) */
+    uint64_t syscall_nr; /* of the syscall in progress, for SA_RESTART */
+    bool in_syscall;
     char name[16];
     char exe[256];
     struct proc *next; /* all processes */
@@ -96,6 +102,7 @@ long sys_kill(int pid, int sig);
 long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, uint64_t size);
 long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, uint64_t size);
 long sys_rt_sigreturn(struct trap_frame *tf);
+long sys_rt_sigsuspend(uint64_t umask, uint64_t size);
 long sys_nanosleep_ns(uint64_t ns);
 /* Build (p)'s new image from (path) (kernel strings); 0 or -errno. */
 int exec_load(struct proc *p, const char *path, char *const argv[], char *const envp[]);

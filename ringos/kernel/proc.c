@@ -135,6 +135,8 @@ void thread_start_tail(void)
     irq_enable();
 }
 
+static void proc_timer_arm(void);
+
 static void proc_wake_timers(void)
 {
     uint64_t now = time_ns();
@@ -171,17 +173,34 @@ void proc_yield(void)
     }
 }
 
+/*
+ * One-shot timer: at the earliest sleeper's deadline or after one time
+ * slice, whichever is first, so that sleeps end on time (a periodic tick
+ * would round every sleep up to the next tick).
+ */
+static void proc_timer_arm(void)
+{
+    uint64_t now = time_ns(), next = now + NSEC_PER_SEC / TICK_HZ;
+
+    for (struct proc *p = procs; p; p = p->next)
+        if (p->state == P_SLEEPING && p->wake_ns && p->wake_ns < next)
+            next = p->wake_ns;
+    apic_timer_oneshot(next > now + 20000 ? next - now : 20000);
+}
+
 static void proc_timer_start(void)
 {
-    if (!timer_on) {
-        timer_on = true;
-        apic_timer_periodic(TICK_HZ);
-    }
+    timer_on = true;
+    proc_timer_arm();
 }
 
 void proc_tick(void)
 {
+    if (!timer_on)
+        return;
+    proc_wake_timers();
     need_resched = true;
+    proc_timer_arm();
 }
 
 static bool proc_signal_pending(struct proc *p)
@@ -227,6 +246,7 @@ long sys_nanosleep_ns(uint64_t ns)
     current->wake_ns = time_ns() + ns;
     current->chan = &sleep_chan;
     current->state = P_SLEEPING;
+    proc_timer_arm();
     proc_yield();
     current->chan = NULL;
     bool early = current->wake_ns != 0;
@@ -251,6 +271,7 @@ void proc_signal(struct proc *p, int sig)
         return;
     unsigned long f = irq_save();
     p->sigpending |= 1ull << (sig - 1);
+    p->sigpid[sig] = current ? current->tgid : 0;
     if (p->state == P_SLEEPING && (sig == SIGKILL || !(p->sigmask & (1ull << (sig - 1))))) {
         p->state = P_RUNNABLE;
     }
@@ -357,6 +378,8 @@ __noreturn void proc_exit_group(int wstatus)
 
 long sys_wait4(int pid, uint64_t ustatus, int options)
 {
+    bool interrupted = false;
+
     if (ustatus && !uaccess_range_ok(ustatus, 4))
         return -EFAULT;
     for (;;) {
@@ -380,8 +403,10 @@ long sys_wait4(int pid, uint64_t ustatus, int options)
             return -ECHILD;
         if (options & 1 /* WNOHANG */)
             return 0;
-        if (proc_sleep(current))
+        if (interrupted)
             return -EINTR;
+        /* A child that exited while we slept wins over the signal it sent. */
+        interrupted = proc_sleep(current) != 0;
     }
 }
 
@@ -541,6 +566,8 @@ long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint32_t
         }
         current->wake_ns = deadline;
         current->timed_out = false;
+        if (deadline)
+            proc_timer_arm();
         int err = proc_sleep(futex_chan(current->mm, uaddr));
         current->wake_ns = 0;
         irq_restore(f);
@@ -695,10 +722,21 @@ static bool signal_deliver(struct trap_frame *tf, int sig)
     mc->trapno = tf->vector;
     mc->cr2 = sig == SIGSEGV ? fault_addr[0] : 0;
     mc->fpstate = fpu_at;
-    fr.uc.sigmask = current->sigmask;
+    fr.uc.sigmask = current->has_restore_mask ? current->restore_mask : current->sigmask;
+    current->has_restore_mask = false;
     fr.pretcode = a->restorer;
     int32_t *si = (int32_t *)fr.info;
     si[0] = sig;
+    si[4] = current->sigpid[sig]; /* si_pid; si_code 0 = SI_USER */
+    if (sig == SIGCHLD)
+        si[2] = 1; /* CLD_EXITED */
+    /* Interrupted slow syscall: restart it after the handler if asked to. */
+    if (current->in_syscall && tf->rax == (uint64_t)-EINTR && (a->flags & SA_RESTART)) {
+        tf->rax = current->syscall_nr;
+        tf->rip -= 2;
+        mc->rax = tf->rax;
+        mc->rip = tf->rip;
+    }
     if (sig == SIGSEGV) {
         si[2] = 1; /* SEGV_MAPERR */
         memcpy(fr.info + 16, &fault_addr[0], 8);
@@ -722,11 +760,30 @@ static bool signal_deliver(struct trap_frame *tf, int sig)
     return true;
 }
 
+long sys_rt_sigsuspend(uint64_t umask, uint64_t size)
+{
+    uint64_t mask;
+    static char chan;
+
+    if (size != 8)
+        return -EINVAL;
+    if (copy_from_user(&mask, umask, 8))
+        return -EFAULT;
+    current->restore_mask = current->sigmask;
+    current->has_restore_mask = true;
+    current->sigmask = mask & ~((1ull << (SIGKILL - 1)) | (1ull << (19 - 1)));
+    while (!proc_signal_pending(current))
+        proc_sleep(&chan);
+    return -EINTR;
+}
+
 long sys_rt_sigreturn(struct trap_frame *tf)
 {
     struct ucontext_k uc;
     uint8_t fpu[512] __aligned(16);
     uint64_t at = tf->rsp; /* the handler's ret popped pretcode */
+
+    current->in_syscall = false; /* the restored RAX is no syscall result */
 
     if (copy_from_user(&uc, at, sizeof(uc)))
         proc_exit_group(SIGSEGV);
@@ -763,6 +820,8 @@ void proc_fault(struct trap_frame *tf, uint64_t addr, int sig)
 
 void user_exit_work(struct trap_frame *tf)
 {
+    bool sys = current->in_syscall;
+
     if (need_resched)
         proc_yield();
     while (proc_signal_pending(current)) {
@@ -781,6 +840,12 @@ void user_exit_work(struct trap_frame *tf)
             proc_exit_group(SIGSEGV);
         break;
     }
+    if (current->has_restore_mask) {
+        current->sigmask = current->restore_mask;
+        current->has_restore_mask = false;
+    }
+    (void)sys;
+    current->in_syscall = false;
 }
 
 void proc_set_fsbase(uint64_t v)

@@ -887,6 +887,16 @@ long syscall_dispatch(struct trap_frame *tf)
     case 111: case 121: case 124: return 1; /* one session, one group */
     case 112: return current->pid; /* setsid */
     case 131: return 0; /* sigaltstack */
+    case 130: return sys_rt_sigsuspend(a0, a1);
+    case 34: { /* pause */
+        uint64_t m = current->sigmask;
+        (void)m;
+        while (proc_sleep(&current->sigpending) == 0)
+            ;
+        return -EINTR;
+    }
+    case 127: /* rt_sigpending */
+        return copy_to_user(a0, &current->sigpending, 8);
     case 158: /* arch_prctl */
         if (a0 == 0x1002) { /* ARCH_SET_FS */
             if (a1 >= 0x0000800000000000ull)

@@ -33,6 +33,8 @@ static uint64_t boot_cr3;
 void syscall_handle(struct trap_frame *tf)
 {
     irq_enable();
+    current->syscall_nr = tf->rax;
+    current->in_syscall = true;
     tf->rax = syscall_dispatch(tf);
 }
 
