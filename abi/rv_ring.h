@@ -51,19 +51,25 @@ _Static_assert(sizeof(struct rv_req_ring) == 128 + 128 * RV_RING_SLOTS, "layout"
  * (release), send the MSI.  Guest: load prod (acquire), copy bytes out, store
  * cons (release); if it found the ring full, OUT to RV_PORT_KICK so the host
  * refills it.  RV_IN_EOF in flags: no bytes will follow those before prod.
+ * The host sends the MSI only while guest_flags has RV_IN_WANT_IRQ, so a
+ * guest without an input driver is never interrupted; a guest that sets it
+ * must look at the ring once afterwards (input may have arrived before).
  */
 #define RV_IN_RING_SIZE 4096u /* power of two */
 #define RV_IN_EOF 1u
+#define RV_IN_WANT_IRQ 1u
 
 struct rv_in_ring {
     uint32_t prod;  /* written by the host */
     uint32_t flags; /* written by the host: RV_IN_* */
     uint8_t _pad0[56];
-    uint32_t cons;  /* written by the guest */
-    uint8_t _pad1[60];
+    uint32_t cons;        /* written by the guest */
+    uint32_t guest_flags; /* written by the guest: RV_IN_WANT_IRQ */
+    uint8_t _pad1[56];
     uint8_t data[RV_IN_RING_SIZE];
 };
 _Static_assert(__builtin_offsetof(struct rv_in_ring, cons) == 64, "layout");
+_Static_assert(__builtin_offsetof(struct rv_in_ring, guest_flags) == 68, "layout");
 _Static_assert(__builtin_offsetof(struct rv_in_ring, data) == 128, "layout");
 _Static_assert(sizeof(struct rv_in_ring) == 128 + RV_IN_RING_SIZE, "layout");
 

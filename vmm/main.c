@@ -4,6 +4,7 @@
  * one VM.  The only place that decides exit statuses: 2 for bad input, 1 for
  * host or guest failure, otherwise the guest's own status.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -327,6 +328,47 @@ static int pack_file(struct cpio *a, const char *host, const char *guest)
     return -1;
 }
 
+/* exec runs static x86-64 ELF programs only: say so on the host, with status
+ * 2, rather than let the guest fail to load it. */
+static int check_program(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    Elf64_Ehdr eh;
+    int r = -1;
+
+    if (!load_one("program", path, &data, &len))
+        return EXIT_USAGE;
+    if (len < sizeof(eh) || memcmp(data, ELFMAG, SELFMAG) != 0) {
+        r = usage_error("'%s' is not an ELF program", path);
+        goto out;
+    }
+    memcpy(&eh, data, sizeof(eh));
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+        (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
+        r = usage_error("'%s' is not an x86-64 executable", path);
+        goto out;
+    }
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        uint64_t off = eh.e_phoff + (uint64_t)i * sizeof(ph);
+
+        if (off < eh.e_phoff || off > len || len - off < sizeof(ph)) {
+            r = usage_error("'%s': program headers lie outside the file", path);
+            goto out;
+        }
+        memcpy(&ph, data + off, sizeof(ph));
+        if (ph.p_type == PT_INTERP) {
+            r = usage_error("'%s' is dynamically linked: build it static "
+                            "(e.g. musl-gcc -static)", path);
+            goto out;
+        }
+    }
+out:
+    free(data);
+    return r;
+}
+
 /* exec: build the initrd holding PROGRAM, the --add files and the argument
  * file ringos reads (/.ringos/args: argv, "", env, "", NUL-separated). */
 static int build_exec_archive(struct launch *l, int argc, char **argv)
@@ -340,6 +382,9 @@ static int build_exec_archive(struct launch *l, int argc, char **argv)
     base = base ? base + 1 : prog;
     if (!*base)
         return usage_error("'%s' is not a program file", prog);
+    r = check_program(prog);
+    if (r >= 0)
+        return r;
     snprintf(guest, sizeof(guest), "/bin/%s", base);
     r = pack_file(&l->archive, prog, guest);
     if (r >= 0)

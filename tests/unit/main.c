@@ -130,6 +130,7 @@ int main(void)
     suite_reqring();
     suite_parse();
     suite_bus();
+    suite_pvcon();
     if (run.known_bugs)
         printf("%u known bugs in the code under test (see KNOWN BUG lines)\n",
                run.known_bugs);

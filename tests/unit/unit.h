@@ -83,5 +83,6 @@ void suite_hcall(void);
 void suite_reqring(void);
 void suite_parse(void);
 void suite_bus(void);
+void suite_pvcon(void);
 
 #endif

@@ -27,10 +27,13 @@ uint32_t pvcon_push(uint8_t *ring_data, uint32_t *prod, uint32_t cons, const uin
     return n;
 }
 
-static void pvcon_irq(struct pvcon *c)
+static void pvcon_irq(struct pvcon *c, const struct rv_in_ring *r)
 {
     uint64_t one = 1;
 
+    /* Only a guest that asked for it (it has a handler) is interrupted. */
+    if (!(__atomic_load_n(&r->guest_flags, __ATOMIC_ACQUIRE) & RV_IN_WANT_IRQ))
+        return;
     if (write(c->irq_fd, &one, sizeof(one)) < 0) {
         /* only fails on counter overflow: an interrupt is pending anyway */
     }
@@ -66,7 +69,7 @@ void pvcon_fill(struct pvcon *c)
     }
     /* Release: the guest sees the bytes (and EOF) once it sees prod. */
     __atomic_store_n(&r->prod, c->prod, __ATOMIC_RELEASE);
-    pvcon_irq(c);
+    pvcon_irq(c, r);
     if (c->src >= 0 && !c->eof)
         iothread_watch(c->io, c->src, 1);
 }
@@ -79,10 +82,11 @@ static void on_input(void *opaque)
 int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ring,
                uint32_t vector, int in_fd, struct iothread *io)
 {
-    struct {
+    /* kvm_irq_routing ends in a flexible array: room for one entry. */
+    union {
         struct kvm_irq_routing h;
-        struct kvm_irq_routing_entry e[1];
-    } rt = { .h.nr = 1 };
+        uint8_t bytes[sizeof(struct kvm_irq_routing) + sizeof(struct kvm_irq_routing_entry)];
+    } rt;
     struct kvm_irqfd irqfd = { .gsi = PVCON_GSI };
 
     memset(c, 0, sizeof(*c));
@@ -95,10 +99,12 @@ int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ri
     if (c->irq_fd < 0)
         return -errno;
     /* Fixed delivery to APIC ID 0 (vCPU 0), edge-triggered. */
-    rt.e[0].gsi = PVCON_GSI;
-    rt.e[0].type = KVM_IRQ_ROUTING_MSI;
-    rt.e[0].u.msi.address_lo = 0xfee00000u;
-    rt.e[0].u.msi.data = vector;
+    memset(&rt, 0, sizeof(rt));
+    rt.h.nr = 1;
+    rt.h.entries[0].gsi = PVCON_GSI;
+    rt.h.entries[0].type = KVM_IRQ_ROUTING_MSI;
+    rt.h.entries[0].u.msi.address_lo = 0xfee00000u;
+    rt.h.entries[0].u.msi.data = vector;
     irqfd.fd = (uint32_t)c->irq_fd;
     if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0 || ioctl(vm_fd, KVM_IRQFD, &irqfd) < 0) {
         int err = -errno;
