@@ -53,6 +53,7 @@ RINGOS_SRCS := \
 	ringos/kernel/exec.c \
 	ringos/kernel/uret.c \
 	ringos/kernel/syscall.c \
+	ringos/kernel/tty.c \
 	ringos/drivers/hv.c \
 	ringos/drivers/uart.c \
 	ringos/lib/string.c \

@@ -32,6 +32,9 @@ struct bootinfo {
     uint64_t ram_top;  /* end of the highest memory-map region (RAM may have holes) */
     uint64_t initrd_gpa; /* 0 if none; checked to lie below ram_top */
     uint64_t initrd_size;
+    uint64_t con_in_gpa; /* struct rv_in_ring, 0 without RV_FEAT_CON_IN */
+    uint32_t con_in_vector;
+    uint32_t con_flags; /* RV_CON_* */
     uint32_t nr_mem;
     struct boot_mem mem[RV_MAX_MEM_REGIONS];
     char cmdline[RV_CMDLINE_MAX];

@@ -87,6 +87,8 @@ __noreturn void proc_exit_group(int wstatus);
 /* Post (sig) to (p). */
 void proc_signal(struct proc *p, int sig);
 struct proc *proc_find(int pid);
+/* Post (sig) to every process (console ^C: there are no process groups yet). */
+void proc_signal_all(int sig);
 
 /* Called before every return to user mode: signals, rescheduling. */
 void user_exit_work(struct trap_frame *tf);

@@ -23,6 +23,7 @@ uint64_t rtc_read_epoch(void);
 
 void apic_init(void);
 bool apic_present(void);
+void apic_eoi(void);
 const char *apic_mode(void);
 void apic_timer_periodic(uint32_t hz);
 void apic_timer_oneshot(uint64_t ns);

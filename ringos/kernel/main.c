@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "vfs.h"
 #include "vm.h"
+#include "tty.h"
 
 struct bootinfo boot;
 
@@ -31,6 +32,7 @@ static __noreturn void init_run(const char *path)
     strlcpy(pathbuf, path, sizeof(pathbuf));
     uret_init(); /* syscall MSRs, #PF and user-fault handlers */
     vm_init();   /* the sysret stub page */
+    tty_init();  /* console input ring, if the host offers one */
     vfs_init(boot.initrd_gpa ? phys_to_virt(boot.initrd_gpa) : NULL, boot.initrd_size);
     argv[0] = pathbuf;
     if (vfs_lookup(vfs_root, "/.ringos/args", true, &args) == 0 && S_ISREG(args->mode)) {

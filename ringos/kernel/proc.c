@@ -298,6 +298,13 @@ void proc_vfork_release(struct proc *p)
     }
 }
 
+void proc_signal_all(int sig)
+{
+    for (struct proc *p = procs; p; p = p->next)
+        if (p->state != P_ZOMBIE && p == p->leader)
+            proc_signal(p, sig);
+}
+
 __noreturn void proc_exit(int wstatus)
 {
     struct proc *p = current;

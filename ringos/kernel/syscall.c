@@ -12,6 +12,7 @@
 #include "printk.h"
 #include "proc.h"
 #include "time.h"
+#include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "vm.h"
@@ -287,36 +288,7 @@ static long sys_ioctl(int fd, uint64_t req, uint64_t arg)
         return -EBADF;
     if (!f->ip || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
-    switch (req) {
-    case 0x5413: { /* TIOCGWINSZ */
-        uint16_t ws[4] = { 24, 80, 0, 0 };
-        return copy_to_user(arg, ws, sizeof(ws));
-    }
-    case 0x5401: { /* TCGETS: a cooked terminal */
-        uint8_t t[36] = { 0 };
-        uint32_t iflag = 0x500 /* ICRNL|IXON */, oflag = 0x5 /* OPOST|ONLCR */,
-                 cflag = 0xbf /* B38400|CS8|CREAD */, lflag = 0x8a3b;
-        memcpy(t, &iflag, 4);
-        memcpy(t + 4, &oflag, 4);
-        memcpy(t + 8, &cflag, 4);
-        memcpy(t + 12, &lflag, 4);
-        t[17 + 0] = 3;   /* VINTR */
-        t[17 + 2] = 127; /* VERASE */
-        t[17 + 4] = 4;   /* VEOF */
-        t[17 + 6] = 1;   /* VMIN */
-        return copy_to_user(arg, t, sizeof(t));
-    }
-    case 0x5402: case 0x5403: case 0x5404: /* TCSETS* */
-        return 0;
-    case 0x540f: { /* TIOCGPGRP */
-        int pg = 1;
-        return copy_to_user(arg, &pg, 4);
-    }
-    case 0x5410: /* TIOCSPGRP */
-        return 0;
-    default:
-        return -ENOTTY;
-    }
+    return tty_ioctl(req, arg);
 }
 
 static long sys_fcntl(int fd, int cmd, uint64_t arg)

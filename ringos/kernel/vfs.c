@@ -10,6 +10,7 @@
 #include "printk.h"
 #include "proc.h"
 #include "time.h"
+#include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "x86.h"
@@ -525,15 +526,16 @@ static long pipe_write(struct file *f, uint64_t ubuf, size_t n)
     return done;
 }
 
-static long dev_read(struct inode *ip, uint64_t ubuf, size_t n)
+static long dev_read(struct inode *ip, uint64_t ubuf, size_t n, bool nonblock)
 {
     uint8_t tmp[256];
     size_t done = 0;
 
     switch (ip->dev) {
     case DEV_NULL:
-    case DEV_CONSOLE: /* no console input yet: end of file */
         return 0;
+    case DEV_CONSOLE:
+        return tty_read(ubuf, n, nonblock);
     case DEV_ZERO:
         return clear_user(ubuf, n) ? -EFAULT : (long)n;
     case DEV_URANDOM:
@@ -552,19 +554,9 @@ static long dev_read(struct inode *ip, uint64_t ubuf, size_t n)
 
 static long dev_write(struct inode *ip, uint64_t ubuf, size_t n)
 {
-    char tmp[512];
-    size_t done = 0;
-
     if (ip->dev != DEV_CONSOLE)
         return n;
-    while (done < n) {
-        size_t c = MIN(n - done, sizeof(tmp));
-        if (copy_from_user(tmp, ubuf + done, c))
-            return done ? (long)done : -EFAULT;
-        console_write(tmp, c);
-        done += c;
-    }
-    return done;
+    return tty_write(ubuf, n);
 }
 
 long file_read(struct file *f, uint64_t ubuf, size_t n, int64_t pos)
@@ -577,7 +569,7 @@ long file_read(struct file *f, uint64_t ubuf, size_t n, int64_t pos)
         return pipe_read(f, ubuf, n);
     struct inode *ip = f->ip;
     if ((ip->mode & S_IFMT) == S_IFCHR)
-        return dev_read(ip, ubuf, n);
+        return dev_read(ip, ubuf, n, f->flags & O_NONBLOCK);
     if (S_ISDIR(ip->mode))
         return -EISDIR;
     uint64_t off = pos >= 0 ? (uint64_t)pos : f->off;

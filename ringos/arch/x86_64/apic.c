@@ -91,6 +91,11 @@ void apic_init(void)
     apic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);
 }
 
+void apic_eoi(void)
+{
+    apic_write(APIC_EOI, 0);
+}
+
 bool apic_present(void)
 {
     return present;

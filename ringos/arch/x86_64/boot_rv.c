@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* ringvisor entry: copy and check the start-info page into the boot description. */
+#include "abi/rv_ring.h"
 #include "boot.h"
 #include "hv.h"
 #include "lib.h"
@@ -50,6 +51,15 @@ void rv_main(uint64_t start_info_gpa)
         si->initrd_size <= boot.ram_top - si->initrd_gpa) {
         boot.initrd_gpa = si->initrd_gpa;
         boot.initrd_size = si->initrd_size;
+    }
+
+    /* Console input: the ring must be RAM we know, the vector a free one. */
+    if ((si->features & RV_FEAT_CON_IN) && si->con_in_gpa && si->con_in_gpa < boot.ram_top &&
+        sizeof(struct rv_in_ring) <= boot.ram_top - si->con_in_gpa && !(si->con_in_gpa & 63) &&
+        si->con_in_vector >= 48 && si->con_in_vector < 0xf0) {
+        boot.con_in_gpa = si->con_in_gpa;
+        boot.con_in_vector = si->con_in_vector;
+        boot.con_flags = si->con_flags;
     }
 
     kernel_main();

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The console as a terminal: input from the host's rv_in_ring (when
+ * RV_FEAT_CON_IN), a canonical-mode line discipline when the host console is
+ * a raw terminal (RV_CON_TTY), termios ioctls, and output with ONLCR.
+ */
+#ifndef RINGOS_TTY_H
+#define RINGOS_TTY_H
+
+#include "types.h"
+
+void tty_init(void);
+/* Read into user memory; blocks unless (nonblock).  0 at end of input. */
+long tty_read(uint64_t ubuf, size_t n, bool nonblock);
+long tty_write(uint64_t ubuf, size_t n);
+/* Would a read return without blocking? */
+bool tty_readable(void);
+long tty_ioctl(uint64_t req, uint64_t arg);
+
+#endif
