@@ -79,6 +79,10 @@ void proc_yield(void);
 /* Sleep on (chan) until woken or a signal is pending; returns -EINTR then, else 0. */
 int proc_sleep(void *chan);
 void proc_wakeup(void *chan);
+/* proc_sleep with a time_ns() deadline (0 = none): 0, -EINTR or -ETIMEDOUT. */
+int proc_sleep_until(void *chan, uint64_t deadline);
+/* Sleepers on this are woken by every proc_wakeup (poll, select). */
+extern char proc_poll_chan;
 void proc_tick(void);
 /* End the calling thread (SYS_exit); the whole process for its leader. */
 __noreturn void proc_exit(int wstatus);

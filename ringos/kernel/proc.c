@@ -224,17 +224,36 @@ int proc_sleep(void *chan)
     return proc_signal_pending(current) ? -EINTR : 0;
 }
 
+char proc_poll_chan;
+
 void proc_wakeup(void *chan)
 {
     unsigned long f = irq_save();
 
+    /* Pollers wait for any change: every wakeup is one for them. */
     for (struct proc *p = procs; p; p = p->next) {
-        if (p->state == P_SLEEPING && p->chan == chan) {
+        if (p->state == P_SLEEPING && (p->chan == chan || p->chan == &proc_poll_chan)) {
             p->state = P_RUNNABLE;
             p->wake_ns = 0;
         }
     }
     irq_restore(f);
+}
+
+int proc_sleep_until(void *chan, uint64_t deadline)
+{
+    unsigned long f = irq_save();
+
+    if (deadline)
+        proc_timer_start();
+    current->wake_ns = deadline;
+    current->timed_out = false;
+    int err = proc_sleep(chan);
+    current->wake_ns = 0;
+    irq_restore(f);
+    if (current->timed_out)
+        return -110;
+    return err;
 }
 
 long sys_nanosleep_ns(uint64_t ns)

@@ -531,6 +531,137 @@ static long sys_ftruncate(int fd, int64_t len)
     return vfs_truncate(f->ip, len);
 }
 
+/* ---- poll and select ------------------------------------------------- */
+
+#define POLLIN 1
+#define POLLOUT 4
+#define POLLERR 8
+#define POLLHUP 0x10
+#define POLLNVAL 0x20
+
+static int file_poll(struct file *f)
+{
+    if (f->pipe) {
+        struct pipe *p = f->pipe;
+        if ((f->flags & O_ACCMODE) == O_RDONLY)
+            return (p->w != p->r ? POLLIN : 0) | (!p->writers ? POLLHUP : 0);
+        return (p->w - p->r < sizeof(p->buf) ? POLLOUT : 0) | (!p->readers ? POLLERR : 0);
+    }
+    if (f->ip->dev == DEV_CONSOLE)
+        return POLLOUT | (tty_readable() ? POLLIN : 0);
+    return POLLIN | POLLOUT;
+}
+
+struct kpollfd {
+    int fd;
+    int16_t events, revents;
+};
+
+/* Poll (fds, n) until something is ready, (deadline) passes (0 = never), or a signal. */
+static long poll_wait(struct kpollfd *fds, unsigned n, uint64_t deadline, bool forever)
+{
+    for (;;) {
+        long ready = 0;
+        for (unsigned i = 0; i < n; i++) {
+            fds[i].revents = 0;
+            if (fds[i].fd < 0)
+                continue;
+            struct file *f = fd_get(current->files, fds[i].fd);
+            int m = f ? file_poll(f) : POLLNVAL;
+            fds[i].revents = m & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
+            if (fds[i].revents)
+                ready++;
+        }
+        if (ready || (!forever && (!deadline || time_ns() >= deadline)))
+            return ready;
+        int err = proc_sleep_until(&proc_poll_chan, forever ? 0 : deadline);
+        if (err == -EINTR)
+            return -EINTR;
+    }
+}
+
+static long sys_ppoll(uint64_t ufds, unsigned n, int64_t timeout_ns)
+{
+    if (n > NR_FDS * 4)
+        return -EINVAL;
+    struct kpollfd *fds = kmalloc(n * sizeof(*fds) + 1);
+    if (!fds)
+        return -ENOMEM;
+    long r = copy_from_user(fds, ufds, n * sizeof(*fds));
+    if (!r) {
+        uint64_t deadline = timeout_ns > 0 ? time_ns() + timeout_ns : 0;
+        r = poll_wait(fds, n, deadline, timeout_ns < 0);
+        if (r >= 0 && copy_to_user(ufds, fds, n * sizeof(*fds)))
+            r = -EFAULT;
+    }
+    kfree(fds);
+    return r;
+}
+
+static long sys_select(int nfds, uint64_t urd, uint64_t uwr, uint64_t uex, int64_t timeout_ns)
+{
+    uint64_t sets[3][NR_FDS / 64], out[3][NR_FDS / 64];
+    uint64_t u[3] = { urd, uwr, uex };
+    struct kpollfd fds[NR_FDS];
+    unsigned n = 0;
+
+    if (nfds < 0 || nfds > NR_FDS)
+        return -EINVAL;
+    size_t bytes = ALIGN_UP(nfds, 64) / 8;
+    memset(sets, 0, sizeof(sets));
+    for (int s = 0; s < 3; s++)
+        if (u[s] && copy_from_user(sets[s], u[s], bytes))
+            return -EFAULT;
+    for (int fd = 0; fd < nfds; fd++) {
+        int16_t ev = 0;
+        if (sets[0][fd / 64] & (1ull << (fd % 64)))
+            ev |= POLLIN;
+        if (sets[1][fd / 64] & (1ull << (fd % 64)))
+            ev |= POLLOUT;
+        if (sets[2][fd / 64] & (1ull << (fd % 64)))
+            ev |= 2;
+        if (ev) {
+            if (!fd_get(current->files, fd))
+                return -EBADF;
+            fds[n++] = (struct kpollfd){ fd, ev, 0 };
+        }
+    }
+    uint64_t deadline = timeout_ns > 0 ? time_ns() + timeout_ns : 0;
+    long r = poll_wait(fds, n, deadline, timeout_ns < 0);
+    if (r < 0)
+        return r;
+    memset(out, 0, sizeof(out));
+    long count = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int fd = fds[i].fd;
+        int16_t re = fds[i].revents;
+        if ((fds[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR)))
+            out[0][fd / 64] |= 1ull << (fd % 64), count++;
+        if ((fds[i].events & POLLOUT) && (re & (POLLOUT | POLLERR)))
+            out[1][fd / 64] |= 1ull << (fd % 64), count++;
+    }
+    for (int s = 0; s < 3; s++)
+        if (u[s] && copy_to_user(u[s], out[s], bytes))
+            return -EFAULT;
+    return count;
+}
+
+static long timeout_from_ts(uint64_t uts, int64_t *ns)
+{
+    int64_t ts[2];
+
+    if (!uts) {
+        *ns = -1;
+        return 0;
+    }
+    if (copy_from_user(ts, uts, sizeof(ts)))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+        return -EINVAL;
+    *ns = ts[0] * NSEC_PER_SEC + ts[1];
+    return 0;
+}
+
 /* ---- memory ----------------------------------------------------------- */
 
 static long sys_brk(uint64_t want)
@@ -776,6 +907,33 @@ long syscall_dispatch(struct trap_frame *tf)
     case 4: return sys_newfstatat(AT_FDCWD, a0, a1, 0);
     case 5: return sys_fstat(a0, a1);
     case 6: return sys_newfstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW);
+    case 7: { /* poll: timeout in ms, negative = forever */
+        int ms = (int)a2;
+        return sys_ppoll(a0, a1, ms < 0 ? -1 : (int64_t)ms * 1000000);
+    }
+    case 271: { /* ppoll (the signal mask argument is ignored) */
+        int64_t ns;
+        if ((err = timeout_from_ts(a2, &ns)))
+            return err;
+        return sys_ppoll(a0, a1, ns);
+    }
+    case 23: { /* select: struct timeval */
+        int64_t tv[2], ns = -1;
+        if (a4) {
+            if (copy_from_user(tv, a4, sizeof(tv)))
+                return -EFAULT;
+            if (tv[0] < 0 || tv[1] < 0)
+                return -EINVAL;
+            ns = tv[0] * NSEC_PER_SEC + tv[1] * 1000;
+        }
+        return sys_select(a0, a1, a2, a3, ns);
+    }
+    case 270: { /* pselect6 */
+        int64_t ns;
+        if ((err = timeout_from_ts(a4, &ns)))
+            return err;
+        return sys_select(a0, a1, a2, a3, ns);
+    }
     case 8: return sys_lseek(a0, a1, a2);
     case 9: return sys_mmap(a0, a1, a2, a3, a4, a5);
     case 10: return sys_mprotect(a0, a1, a2);
