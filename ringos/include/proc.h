@@ -84,6 +84,8 @@ int proc_sleep_until(void *chan, uint64_t deadline);
 /* Sleepers on this are woken by every proc_wakeup (poll, select). */
 extern char proc_poll_chan;
 void proc_tick(void);
+/* Keep the scheduler timer running even with nothing to preempt. */
+void proc_timer_keepalive(void);
 /* End the calling thread (SYS_exit); the whole process for its leader. */
 __noreturn void proc_exit(int wstatus);
 /* End every thread of the calling process (exit_group, fatal signals). */

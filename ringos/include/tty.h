@@ -15,6 +15,8 @@ long tty_read(uint64_t ubuf, size_t n, bool nonblock);
 long tty_write(uint64_t ubuf, size_t n);
 /* Would a read return without blocking? */
 bool tty_readable(void);
+/* Drain input the host published without (or before) its interrupt; from the timer tick. */
+void tty_poll(void);
 long tty_ioctl(uint64_t req, uint64_t arg);
 
 #endif

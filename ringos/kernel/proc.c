@@ -12,6 +12,7 @@
 #include "printk.h"
 #include "proc.h"
 #include "time.h"
+#include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "vm.h"
@@ -194,10 +195,16 @@ static void proc_timer_start(void)
     proc_timer_arm();
 }
 
+void proc_timer_keepalive(void)
+{
+    proc_timer_start();
+}
+
 void proc_tick(void)
 {
     if (!timer_on)
         return;
+    tty_poll();
     proc_wake_timers();
     need_resched = true;
     proc_timer_arm();

@@ -150,6 +150,12 @@ static void tty_irq(struct trap_frame *tf)
         tty_drain();
 }
 
+void tty_poll(void)
+{
+    if (ring && __atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE) != ring->cons)
+        tty_drain();
+}
+
 void tty_init(void)
 {
     is_tty = boot.con_flags & RV_CON_TTY;
@@ -158,6 +164,9 @@ void tty_init(void)
         return;
     }
     ring = phys_to_virt(boot.con_in_gpa);
+    /* Seen on kvm_pvm: an input MSI to a halted vCPU can stay pending until
+     * the next trap; a running timer bounds that delay to one time slice. */
+    proc_timer_keepalive();
     idt_set_handler(boot.con_in_vector, tty_irq);
     /* Ask for the MSI, then look once: input may predate the request. */
     __atomic_store_n(&ring->guest_flags, RV_IN_WANT_IRQ, __ATOMIC_SEQ_CST);

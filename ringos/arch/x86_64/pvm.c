@@ -48,16 +48,32 @@ static void pvm_irq_restore(unsigned long f)
 }
 
 /*
- * hlt traps, and the host delivers a held-back interrupt at any trap instead
- * of halting, so an interrupt that arrived while virtual IF was 0 is not
- * lost.  One arriving between the store and the hlt is delivered natively
- * and hlt then waits for the next one: callers re-check their condition
- * and must keep a timer armed (the host offers no atomic enable-and-halt).
+ * kvm_pvm has no atomic enable-and-halt: an interrupt arriving between the
+ * virtual-IF store and the hlt is delivered before the hlt, which would then
+ * sleep until the next interrupt.  So the store and the hlt sit in a known
+ * window, and pvm_idle_fixup() (called for every kernel-mode interrupt)
+ * moves an interrupted RIP inside it past the hlt.
  */
+void pvm_idle_halt(volatile uint8_t *vif);
+extern char pvm_idle_window[], pvm_idle_window_end[];
+__asm__(".text\n"
+        ".globl pvm_idle_halt, pvm_idle_window, pvm_idle_window_end\n"
+        "pvm_idle_halt:\n"
+        "    movb $1, (%rdi)\n"
+        "pvm_idle_window:\n"
+        "    hlt\n"
+        "pvm_idle_window_end:\n"
+        "    ret\n");
+
 static void pvm_idle(void)
 {
-    pv_page[RV_PVM_PV_VIF] = 1;
-    __asm__ volatile("hlt" ::: "memory");
+    pvm_idle_halt(pv_page + RV_PVM_PV_VIF);
+}
+
+void pvm_idle_fixup(uint64_t *rip)
+{
+    if (*rip >= (uint64_t)pvm_idle_window && *rip < (uint64_t)pvm_idle_window_end)
+        *rip = (uint64_t)pvm_idle_window_end;
 }
 
 static uint64_t pvm_read_cr2(void)

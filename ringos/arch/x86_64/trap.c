@@ -62,9 +62,15 @@ __noreturn void trap_die(struct trap_frame *tf)
           tf->r12, tf->r13, tf->r14, tf->r15);
 }
 
+void pvm_idle_fixup(uint64_t *rip);
+
 void trap_dispatch(struct trap_frame *tf)
 {
     void (*h)(struct trap_frame *) = handlers[tf->vector & 0xff];
+
+    /* An interrupt that hit the idle loop before its hlt: do not halt after it. */
+    if (tf->vector >= 32 && !(tf->cs & 3))
+        pvm_idle_fixup(&tf->rip);
 
     if (h) {
         h(tf);
