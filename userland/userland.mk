@@ -27,5 +27,5 @@ endef
 $(BUILD)/userland/%: userland/%.c userland/userland.mk
 	$(USERLAND_COMPILE)
 
-$(BUILD)/progs/%: tests/progs/%.c userland/userland.mk
+$(BUILD)/progs/%: tests/progs/%.c tests/progs/check.h userland/userland.mk
 	$(USERLAND_COMPILE)

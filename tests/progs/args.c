@@ -8,14 +8,7 @@
 
 extern char _start[];
 
-#define CHECK(cond, ...)                                  \
-	do {                                              \
-		if (!(cond)) {                            \
-			printf("FAIL: " __VA_ARGS__);     \
-			printf("\n");                     \
-			return 1;                         \
-		}                                         \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv, char **envp)
 {

@@ -7,14 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#define CHECK(cond, ...)                              \
-	do {                                          \
-		if (!(cond)) {                        \
-			printf("FAIL: " __VA_ARGS__); \
-			printf("\n");                 \
-			return 1;                     \
-		}                                     \
-	} while (0)
+#include "check.h"
 
 static double now(clockid_t id)
 {

@@ -9,14 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(cond, ...)                              \
-	do {                                          \
-		if (!(cond)) {                        \
-			printf("FAIL: " __VA_ARGS__); \
-			printf("\n");                 \
-			return 1;                     \
-		}                                     \
-	} while (0)
+#include "check.h"
 
 int main(void)
 {

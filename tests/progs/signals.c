@@ -11,14 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(cond, ...)                              \
-	do {                                          \
-		if (!(cond)) {                        \
-			printf("FAIL: " __VA_ARGS__); \
-			printf("\n");                 \
-			return 1;                     \
-		}                                     \
-	} while (0)
+#include "check.h"
 
 static volatile sig_atomic_t chld_count, usr1_count, usr2_count;
 static volatile sig_atomic_t usr1_code, usr1_pid;
