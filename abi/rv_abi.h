@@ -97,6 +97,13 @@ _Static_assert(sizeof(struct rv_mem_region) == 24, "rv_mem_region layout");
 #define RV_MAX_VCPUS 64u
 #define RV_CMDLINE_MAX 4096u /* including the NUL */
 
+/*
+ * Program arguments (ringvisor exec): the initrd file RV_ARGS_PATH holds
+ * NUL-terminated strings: argc and envc in decimal, then argc argv strings,
+ * then envc environment strings.  The counts let an argument be empty.
+ */
+#define RV_ARGS_PATH "/.ringos/args"
+
 /* Per-vCPU data the host prepared (rv_start_info.vcpu[i]). */
 struct rv_vcpu_info {
     uint64_t pv_page_gpa; /* 0 unless RV_HOST_PVM */

@@ -370,7 +370,7 @@ out:
 }
 
 /* exec: build the initrd holding PROGRAM, the --add files and the argument
- * file ringos reads (/.ringos/args: argv, "", env, "", NUL-separated). */
+ * file ringos reads (RV_ARGS_PATH: argc, envc, argv..., env...). */
 static int build_exec_archive(struct launch *l, int argc, char **argv)
 {
     const char *prog = argv[0], *base = strrchr(prog, '/');
@@ -407,18 +407,17 @@ static int build_exec_archive(struct launch *l, int argc, char **argv)
     f = open_memstream(&args, &args_len);
     if (!f)
         return 1;
+    fprintf(f, "%d%c%u%c", argc, 0, l->nr_env, 0);
     for (int i = 0; i < argc; i++)
         fwrite(argv[i], 1, strlen(argv[i]) + 1, f);
-    fputc('\0', f);
     for (unsigned i = 0; i < l->nr_env; i++)
         fwrite(l->env[i], 1, strlen(l->env[i]) + 1, f);
-    fputc('\0', f);
     fclose(f);
     r = add_parents(&l->archive, "tmp/x");
     if (!r)
-        r = add_parents(&l->archive, ".ringos/args");
+        r = add_parents(&l->archive, RV_ARGS_PATH + 1);
     if (!r)
-        r = cpio_add(&l->archive, ".ringos/args", 0100644, args, args_len);
+        r = cpio_add(&l->archive, RV_ARGS_PATH + 1, 0100644, args, args_len);
     free(args);
     if (!r)
         r = cpio_finish(&l->archive);

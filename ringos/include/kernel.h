@@ -7,6 +7,7 @@
 
 /* Value of key (key) on the command line, copied to (buf); false if absent. */
 bool cmdline_get(const char *key, char *buf, size_t size);
+bool cmdline_has(const char *word);
 
 void demo_run(void);
 /* Run self-test (name); prints "unknown test: ..." and powers off 125 if unknown. */

@@ -19,9 +19,61 @@ struct bootinfo boot;
 void uret_init(void);
 
 /*
- * Run (path) as process 1 from the initrd: argv/envp from /.ringos/args
- * (argv strings, "", env strings, ""), else argv = { path }.
+ * Read one NUL-terminated string at *s, staying before (end); NULL if the
+ * file ends first.  The archive is ours to trust no more than the user's.
  */
+static char *next_string(char **s, char *end)
+{
+    char *str = *s;
+    size_t len;
+
+    if (str >= end)
+        return NULL;
+    len = strnlen(str, (size_t)(end - str));
+    if (len == (size_t)(end - str))
+        return NULL;
+    *s = str + len + 1;
+    return str;
+}
+
+static bool parse_count(const char *str, size_t max, size_t *n)
+{
+    *n = 0;
+    if (!str || !*str)
+        return false;
+    for (; *str; str++) {
+        if (*str < '0' || *str > '9' || *n > max)
+            return false;
+        *n = *n * 10 + (size_t)(*str - '0');
+    }
+    return *n <= max;
+}
+
+/*
+ * argv/envp from RV_ARGS_PATH (abi/rv_abi.h: argc, envc, then the strings);
+ * false if the file is malformed.
+ */
+static bool read_args(struct inode *args, char **argv, size_t argv_max, char **envp,
+                      size_t envp_max)
+{
+    char *s = (char *)args->data, *end = s + args->size;
+    size_t argc, envc;
+
+    if (!parse_count(next_string(&s, end), argv_max - 1, &argc) ||
+        !parse_count(next_string(&s, end), envp_max - 1, &envc) || argc == 0)
+        return false;
+    for (size_t i = 0; i < argc; i++)
+        if (!(argv[i] = next_string(&s, end)))
+            return false;
+    for (size_t i = 0; i < envc; i++)
+        if (!(envp[i] = next_string(&s, end)))
+            return false;
+    argv[argc] = NULL;
+    envp[envc] = NULL;
+    return true;
+}
+
+/* Run (path) as process 1 from the initrd, argv = { path } without args. */
 static __noreturn void init_run(const char *path)
 {
     static char *argv[256], *envp[256];
@@ -35,26 +87,11 @@ static __noreturn void init_run(const char *path)
     tty_init();  /* console input ring, if the host offers one */
     vfs_init(boot.initrd_gpa ? phys_to_virt(boot.initrd_gpa) : NULL, boot.initrd_size);
     argv[0] = pathbuf;
-    if (vfs_lookup(vfs_root, "/.ringos/args", true, &args) == 0 && S_ISREG(args->mode)) {
-        char *s = (char *)args->data, *end = s + args->size;
-        char **v = argv;
-        size_t n = 0, max = ARRAY_SIZE(argv) - 1;
-        /* The archive is ours to trust no more than the user's: stay inside it. */
-        while (s < end && strnlen(s, end - s) < (size_t)(end - s)) {
-            size_t len = strlen(s);
-            if (len == 0) {
-                if (v == envp)
-                    break;
-                v[n] = NULL;
-                v = envp, n = 0, max = ARRAY_SIZE(envp) - 1;
-            } else if (n < max) {
-                v[n++] = s;
-            }
-            s += len + 1;
-        }
-        v[n] = NULL;
-        if (!argv[0])
-            argv[0] = pathbuf;
+    if (vfs_lookup(vfs_root, RV_ARGS_PATH, true, &args) == 0 && S_ISREG(args->mode) &&
+        !read_args(args, argv, ARRAY_SIZE(argv), envp, ARRAY_SIZE(envp))) {
+        printk("ringos: %s is malformed; running %s without arguments\n", RV_ARGS_PATH,
+               pathbuf);
+        argv[0] = pathbuf, argv[1] = NULL, envp[0] = NULL;
     }
     if (!cmdline_get("cwd", cwd, sizeof(cwd)))
         strlcpy(cwd, "/", sizeof(cwd));
@@ -67,7 +104,8 @@ __noreturn void kernel_main(void)
 
     platform_init(boot.pv_page_gpa); /* kvm_pvm or ring-0 interrupt ops */
     console_init();                  /* request ring, or UART under QEMU */
-    printk("ringos: booting on %s via %s\n", boot_host_name(), boot_vmm_name());
+    if (!cmdline_has("quiet"))
+        printk("ringos: booting on %s via %s\n", boot_host_name(), boot_vmm_name());
     cpu_init();  /* GDT, TSS, IDT */
     mm_init();   /* physical page allocator */
     heap_init(); /* kmalloc */

@@ -109,7 +109,7 @@ def test_hello():
 
 @needs_exec
 def test_args_env_auxv():
-    argv = ["one", "two words", "caf\u00e9", "--flag=x"]
+    argv = ["one", "", "two words", "caf\u00e9", "--flag=x", ""]
     env_given = ["FOO=bar", "EMPTY=", "SPACES=a b c"]
     opts = [x for kv in env_given for x in ("--env", kv)]
     # Anything in the host environment must stay out of the guest.
