@@ -14,8 +14,8 @@ HOST_LDLIBS := -lpthread
 all: $(BUILD)/ringos.elf $(BUILD)/ringvisor
 
 include ringos/ringos.mk
-include vmm/vmm.mk
 include userland/userland.mk
+include vmm/vmm.mk
 include tests/tests.mk
 include bench/bench.mk
 

@@ -598,6 +598,9 @@ int main(void)
 	 */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	if (isatty(0))
+		puts("rsh, the ringos demo shell: 'help' lists commands and programs, "
+		     "'exit' or ^D leaves.");
 	for (;;) {
 		int n;
 

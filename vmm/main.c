@@ -22,6 +22,7 @@
 
 #include "abi/rv_abi.h"
 #include "vmm/core/cpio.h"
+#include "vmm/core/hostfile.h"
 #include "vmm/core/parse.h"
 #include "vmm/core/vm.h"
 
@@ -30,9 +31,9 @@
 #define MEM_DEFAULT (64ull << 20)
 #define MEM_MIN (8ull << 20)
 #define MEM_MAX (256ull << 30)
-#define FILE_MAX (1ull << 30)
 
 extern const uint8_t ringos_elf_start[], ringos_elf_end[];
+extern const uint8_t demo_cpio_start[], demo_cpio_end[];
 
 static const char usage_top[] =
     "usage: ringvisor [--help] [--version] COMMAND [ARGS]\n"
@@ -50,11 +51,14 @@ static const char usage_run[] =
     "\n"
     "Boot a kernel in a new VM and wait until it powers off; exits with the\n"
     "guest's status (1 if the guest crashed, 2 for bad input, 128+N on signal N).\n"
+    "With no --kernel, --initrd or --cmdline: the built-in ringos runs the demo\n"
+    "shell (rsh) with the bundled programs; 'help' lists them, 'exit' or ^D ends.\n"
     "\n"
     "options:\n"
     "  --kernel PATH    x86-64 ELF kernel (default: the built-in ringos)\n"
     "  --initrd PATH    initial RAM disk handed to the kernel\n"
-    "  --cmdline STR    kernel command line (ringos: test=NAME, bench=cpuloop)\n"
+    "  --cmdline STR    kernel command line (ringos: init=PATH, test=NAME,\n"
+    "                   bench=cpuloop, demo)\n"
     "  --mem SIZE       guest RAM, e.g. 64M, 2G; a multiple of 2M (default 64M)\n"
     "  --cpus N         number of vCPUs, 1-64 (default 1)\n"
     "  -v, --verbose    report the host kind and VM layout on stderr (-vv: more)\n"
@@ -84,57 +88,6 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
     return EXIT_USAGE;
-}
-
-/* Read a whole regular file of at most FILE_MAX bytes.  0 or -errno, with
- * -EFBIG for a file too large and -EISDIR / -EINVAL for non-regular files. */
-static int read_file(const char *path, uint8_t **buf, size_t *len)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int err = 0;
-    size_t off = 0;
-
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) < 0) {
-        err = -errno;
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        err = -EISDIR;
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        err = -EINVAL;
-        goto out;
-    }
-    if ((uint64_t)st.st_size > FILE_MAX) {
-        err = -EFBIG;
-        goto out;
-    }
-    *len = (size_t)st.st_size;
-    *buf = malloc(*len ? *len : 1);
-    if (!*buf) {
-        err = -ENOMEM;
-        goto out;
-    }
-    while (off < *len) {
-        ssize_t n = read(fd, *buf + off, *len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n < 0 ? -errno : -EIO;
-            free(*buf);
-            *buf = NULL;
-            goto out;
-        }
-        off += (size_t)n;
-    }
-out:
-    close(fd);
-    return err;
 }
 
 static const char *host_kind_name(uint32_t kind)
@@ -262,44 +215,10 @@ static bool guest_path_ok(const char *p)
     return true;
 }
 
-/* Add (path)'s parent directories (relative, no leading '/') not yet added. */
-static int add_parents(struct cpio *a, const char *path)
-{
-    char dir[1100];
-
-    for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
-        size_t n = (size_t)(s - path);
-        bool seen = false;
-
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-        /* The archive is small: a linear scan for the name is fine. */
-        for (size_t off = 0; off + 110 <= a->len && !seen;) {
-            unsigned namesz, filesz;
-            char num[9] = { 0 };
-
-            memcpy(num, a->data + off + 94, 8);
-            namesz = (unsigned)strtoul(num, NULL, 16);
-            memcpy(num, a->data + off + 54, 8);
-            filesz = (unsigned)strtoul(num, NULL, 16);
-            seen = namesz == n + 1 && !memcmp(a->data + off + 110, dir, n + 1);
-            off += (110 + namesz + 3) & ~3u;
-            off += (filesz + 3) & ~3u;
-        }
-        if (!seen) {
-            int err = cpio_add(a, dir, 0040755, NULL, 0);
-
-            if (err)
-                return err;
-        }
-    }
-    return 0;
-}
-
 /* Read (path) as the (what) file; prints the reason and returns false. */
 static bool load_one(const char *what, const char *path, uint8_t **buf, size_t *len)
 {
-    int err = read_file(path, buf, len);
+    int err = hostfile_read(path, buf, len);
 
     if (err)
         fprintf(stderr, "ringvisor: cannot read %s '%s': %s\n", what, path, strerror(-err));
@@ -308,22 +227,11 @@ static bool load_one(const char *what, const char *path, uint8_t **buf, size_t *
 
 static int pack_file(struct cpio *a, const char *host, const char *guest)
 {
-    struct stat st;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int err;
+    int err = cpio_add_host_file(a, host, guest);
 
-    if (!load_one("file", host, &data, &len))
-        return EXIT_USAGE;
-    if (stat(host, &st) < 0)
-        st.st_mode = 0644;
-    err = add_parents(a, guest + 1);
-    if (!err)
-        err = cpio_add(a, guest + 1, 0100000 | (st.st_mode & 07777), data, len);
-    free(data);
     if (err) {
         fprintf(stderr, "ringvisor: cannot pack '%s': %s\n", host, strerror(-err));
-        return 1;
+        return err == -ENOMEM ? 1 : EXIT_USAGE;
     }
     return -1;
 }
@@ -374,9 +282,7 @@ out:
 static int build_exec_archive(struct launch *l, int argc, char **argv)
 {
     const char *prog = argv[0], *base = strrchr(prog, '/');
-    char guest[1100], *args = NULL;
-    size_t args_len = 0;
-    FILE *f;
+    char guest[1100];
     int r;
 
     base = base ? base + 1 : prog;
@@ -404,21 +310,9 @@ static int build_exec_archive(struct launch *l, int argc, char **argv)
         if (r >= 0)
             return r;
     }
-    f = open_memstream(&args, &args_len);
-    if (!f)
-        return 1;
-    fprintf(f, "%d%c%u%c", argc, 0, l->nr_env, 0);
-    for (int i = 0; i < argc; i++)
-        fwrite(argv[i], 1, strlen(argv[i]) + 1, f);
-    for (unsigned i = 0; i < l->nr_env; i++)
-        fwrite(l->env[i], 1, strlen(l->env[i]) + 1, f);
-    fclose(f);
-    r = add_parents(&l->archive, "tmp/x");
+    r = cpio_add_parents(&l->archive, "tmp/x");
     if (!r)
-        r = add_parents(&l->archive, RV_ARGS_PATH + 1);
-    if (!r)
-        r = cpio_add(&l->archive, RV_ARGS_PATH + 1, 0100644, args, args_len);
-    free(args);
+        r = cpio_add_args(&l->archive, argc, (const char *const *)argv, l->nr_env, l->env);
     if (!r)
         r = cpio_finish(&l->archive);
     if (r) {
@@ -446,6 +340,12 @@ static int load_files(struct launch *l)
         if (!load_one("initrd", l->initrd_path, &l->initrd, &l->cfg.initrd_size))
             return EXIT_USAGE;
         l->cfg.initrd = l->initrd;
+    }
+    /* Plain `ringvisor run`: the demo shell. */
+    if (!l->kernel_path && !l->initrd_path && !l->cfg.initrd && !l->cfg.cmdline[0]) {
+        l->cfg.initrd = demo_cpio_start;
+        l->cfg.initrd_size = (size_t)(demo_cpio_end - demo_cpio_start);
+        l->cfg.cmdline = "init=/bin/rsh quiet";
     }
     return -1;
 }

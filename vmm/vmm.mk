@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# The hypervisor: build/ringvisor, with the ringos image embedded as default.
+# The hypervisor: build/ringvisor, with the ringos image and the demo archive
+# (the rsh shell and the userland programs) embedded as `ringvisor run`'s default.
 VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.c \
                  vmm/core/reqring.c vmm/core/iothread.c vmm/core/parse.c \
-                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
+                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/core/hostfile.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
                  vmm/dev/pvcon.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/vmm/embed.o
@@ -11,9 +12,19 @@ $(BUILD)/vmm/%.o: vmm/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(BUILD)/vmm/embed.o: vmm/embed.S $(BUILD)/ringos.elf
+$(BUILD)/vmm/embed.o: vmm/embed.S $(BUILD)/ringos.elf $(BUILD)/demo.cpio
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -DRINGOS_ELF='"$(BUILD)/ringos.elf"' -c $< -o $@
+	$(Q)$(CC) -DRINGOS_ELF='"$(BUILD)/ringos.elf"' -DDEMO_CPIO='"$(BUILD)/demo.cpio"' -c $< -o $@
+
+# Build-time twin of `ringvisor exec`'s archive writer.
+$(BUILD)/tools/mkinitrd: tools/mkinitrd.c vmm/core/cpio.c vmm/core/hostfile.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^
+
+# The demo: rsh as process 1 with every userland program in /bin.
+$(BUILD)/demo.cpio: $(BUILD)/tools/mkinitrd $(USERLAND_BINS)
+	$(Q)$< $@ --env PATH=/bin --env HOME=/ \
+		$(foreach b,$(USERLAND_BINS),--add $(b):/bin/$(notdir $(b))) -- rsh
 
 $(BUILD)/ringvisor: $(VMM_OBJS)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)

@@ -255,6 +255,10 @@ long tty_write(uint64_t ubuf, size_t n)
 
 long tty_ioctl(uint64_t req, uint64_t arg)
 {
+    /* Not a terminal on the host (a pipe or file): not one here either, so
+     * programs pick the same buffering and prompts they would natively. */
+    if (!is_tty && req != 0x541b /* FIONREAD */)
+        return -ENOTTY;
     switch (req) {
     case 0x5413: { /* TIOCGWINSZ */
         uint16_t ws[4] = { 24, 80, 0, 0 };

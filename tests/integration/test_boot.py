@@ -30,7 +30,7 @@ def guest(vmm, cmdline, *extra, timeout=60):
 
 
 def test_demo(vmm):
-    r = run([vmm, "run"])
+    r = run([vmm, "run", "--cmdline", "demo"])
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("ringos: ")
     for word in ("kvm_pvm", "memory", "CPU"):
@@ -136,6 +136,6 @@ def test_signal_stops_vm(ringvisor, sig):
 
 def test_guest_output_before_poweroff_is_not_lost(vmm):
     # Everything queued on the request ring is flushed before exit.
-    r = run([vmm, "run"])
+    r = run([vmm, "run", "--cmdline", "demo"])
     assert r.returncode == 0
     assert r.stdout.endswith("\n") and len(r.stdout.splitlines()) >= 4

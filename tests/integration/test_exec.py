@@ -199,7 +199,6 @@ def test_pthreads(cpus):
     assert_success(r)
 
 
-@pending("rt_sigsuspend is not implemented")
 @needs_exec
 def test_signals():
     r = rexec(prog("signals"))
@@ -208,7 +207,6 @@ def test_signals():
     assert_success(r)
 
 
-@pending("^C on the console panics the kernel (unhandled trap 64)")
 @needs_exec
 def test_ctrl_c_reaches_the_program():
     """^C typed on ringvisor's terminal becomes SIGINT in the guest, and does
@@ -365,7 +363,6 @@ echo not reached
 """
 
 
-@pending("piped stdin does not reach the program (its first read sees EOF)")
 @needs_exec
 def test_rsh_script():
     opts = []
@@ -380,7 +377,6 @@ def test_rsh_script():
     assert r.returncode == 3, show(r)
 
 
-@pytest.mark.xfail(reason="ringvisor run does not embed the demo archive (rsh + demos) yet", strict=False)
 def test_demo_shell_non_interactive():
     """`ringvisor run` with no arguments boots the demo archive: rsh plus the
     demo programs, reading commands from the piped stdin."""
@@ -394,3 +390,64 @@ def test_demo_shell_non_interactive():
     out = lines(r.stdout.replace("rsh$ ", ""))
     assert "hi" in out and "Hello from ringos!" in out, show(r)
     assert r.returncode == 3, show(r)
+
+
+def test_demo_shell_on_a_terminal():
+    """The README's main job: `ringvisor run` on a terminal. Every key is
+    echoed as it is typed (not one key late), programs run, `exit N` ends
+    ringvisor with status N."""
+    if not RINGVISOR.exists():
+        pytest.skip(f"{RINGVISOR} is missing: run make")
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(str(RINGVISOR), [str(RINGVISOR), "run"])
+        finally:
+            os._exit(127)
+    out = b""
+
+    def read_until(marker, seconds):
+        nonlocal out
+        deadline = time.monotonic() + seconds
+        while marker not in out and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the other side is gone
+                    return False
+                if not chunk:
+                    return False
+                out += chunk
+        return marker in out
+
+    try:
+        assert read_until(b"rsh$ ", TIMEOUT), out.decode(errors="replace")
+        typed = b""
+        for key in b"hello":
+            typed += bytes([key])
+            os.write(fd, bytes([key]))
+            assert read_until(b"rsh$ " + typed, 5), \
+                f"key {chr(key)!r} not echoed:\n{out.decode(errors='replace')}"
+        os.write(fd, b"\r")
+        assert read_until(b"Hello from ringos!", 10), out.decode(errors="replace")
+        os.write(fd, b"primes 1000\r")
+        assert read_until(b"168 primes below 1000", 10), out.decode(errors="replace")
+        os.write(fd, b"exit 4\r")
+        read_until(b"\0never", 10)
+        status = None
+        deadline = time.monotonic() + 10
+        while status is None and time.monotonic() < deadline:
+            done, ws = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(ws)
+            else:
+                time.sleep(0.05)
+        assert status == 4, f"status {status}\n{out.decode(errors='replace')}"
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)

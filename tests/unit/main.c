@@ -131,6 +131,7 @@ int main(void)
     suite_parse();
     suite_bus();
     suite_pvcon();
+    suite_cpio();
     if (run.known_bugs)
         printf("%u known bugs in the code under test (see KNOWN BUG lines)\n",
                run.known_bugs);

@@ -84,5 +84,6 @@ void suite_reqring(void);
 void suite_parse(void);
 void suite_bus(void);
 void suite_pvcon(void);
+void suite_cpio(void);
 
 #endif

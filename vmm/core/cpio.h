@@ -22,6 +22,21 @@ struct cpio {
 int cpio_add(struct cpio *c, const char *path, uint32_t mode, const void *data, size_t len)
     __attribute__((warn_unused_result));
 
+/* Add the directories leading to (path) (relative) that are not in the
+ * archive yet.  0, -ENOMEM or -ENAMETOOLONG. */
+int cpio_add_parents(struct cpio *c, const char *path) __attribute__((warn_unused_result));
+
+/* Add the host file (host) as (guest) (leading '/' optional) with its
+ * permission bits, and its parent directories.  0 or -errno. */
+int cpio_add_host_file(struct cpio *c, const char *host, const char *guest)
+    __attribute__((warn_unused_result));
+
+/* Add the argument file ringos reads for its first program (RV_ARGS_PATH in
+ * abi/rv_abi.h): argc, envc, then the strings.  0 or -ENOMEM. */
+int cpio_add_args(struct cpio *c, int argc, const char *const *argv, unsigned envc,
+                  const char *const *envp)
+    __attribute__((warn_unused_result));
+
 /* Append the trailer; the archive is then c->data[0..c->len). */
 int cpio_finish(struct cpio *c) __attribute__((warn_unused_result));
 

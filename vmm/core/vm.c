@@ -100,7 +100,7 @@ static void on_kick(void *opaque)
 
     vm_drain_ring(vm);
     /* The guest also kicks after emptying a full console-input ring. */
-    pvcon_fill(&vm->con);
+    pvcon_kick(&vm->con);
 }
 
 /* ---- hypercalls --------------------------------------------------------- */

@@ -74,6 +74,14 @@ void pvcon_fill(struct pvcon *c)
         iothread_watch(c->io, c->src, 1);
 }
 
+void pvcon_kick(struct pvcon *c)
+{
+    if (c->file)
+        pvcon_fill(c); /* a regular file is always ready */
+    else if (c->src >= 0 && !c->eof)
+        iothread_watch(c->io, c->src, 1); /* a full ring had stopped the watch */
+}
+
 static void on_input(void *opaque)
 {
     pvcon_fill(opaque);

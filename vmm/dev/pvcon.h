@@ -38,9 +38,13 @@ int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ri
     __attribute__((warn_unused_result));
 void pvcon_exit(struct pvcon *c);
 
-/* Move what is readable into the ring (I/O thread only): on input and on
- * the guest's kick after it drained a full ring. */
+/* Move what is readable into the ring (I/O thread only), when the input
+ * fd is ready (it may block otherwise). */
 void pvcon_fill(struct pvcon *c);
+
+/* The guest kicked (I/O thread only): it may have drained a full ring, so
+ * look at the input again, without blocking on a terminal or pipe. */
+void pvcon_kick(struct pvcon *c);
 
 /* Copy up to (len) bytes of (buf) into (ring) at the host index (*prod);
  * returns the number copied.  Pure, for tests: (cons) is the guest's index
