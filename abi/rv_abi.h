@@ -25,6 +25,7 @@
 #define RV_FEAT_MULTICALL (1ull << 4)    /* RV_HC_MULTICALL */
 #define RV_FEAT_GBPAGES (1ull << 5)      /* the direct map uses 1 GiB pages */
 #define RV_FEAT_CON_IN (1ull << 6)       /* console input ring + MSI (con_in_*) */
+#define RV_FEAT_DEVICES (1ull << 7)      /* virtio-pci device list (dev_gpa) */
 
 /* ---- Guest virtual layout ---------------------------------------------- */
 /*
@@ -145,6 +146,11 @@ struct rv_start_info {
     uint32_t con_in_vector;
     uint32_t con_flags;       /* RV_CON_* */
     uint64_t ram_top;         /* highest RAM GPA + 1 */
+    /* RV_FEAT_DEVICES: dev_count struct rv_dev entries at dev_gpa (in
+     * RV_MEM_RESERVED memory), so the guest needs no PCI probing. */
+    uint64_t dev_gpa;
+    uint32_t dev_count;
+    uint32_t dev_size;        /* sizeof(struct rv_dev) as the host knows it */
     /* Append only. */
 };
 #define RV_CON_TTY 1u /* the host console is a terminal in raw mode: the
@@ -156,8 +162,41 @@ _Static_assert(__builtin_offsetof(struct rv_start_info, mem) == 104, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, vcpu) == 104 + 24 * 32, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, con_in_gpa) == 104 + 24 * 32 + 32 * 64,
                "layout");
-_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64 + 24, "layout");
+_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64 + 40, "layout");
 _Static_assert(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
+
+/*
+ * ---- Devices -----------------------------------------------------------
+ * Every device is a virtio 1.x (modern) PCI function on bus 0 behind a host
+ * bridge on configuration mechanism #1 (ports 0xcf8/0xcfc), so any virtio
+ * driver finds it by probing.  On kvm_pvm each configuration or BAR access
+ * exits to the VMM (~35 us): the list below hands the guest what probing
+ * would find.  All structures live in BAR 0 (64-bit, memory, below 4 GiB);
+ * the guest still enables memory decoding and bus mastering in the command
+ * register and MSI-X in its capability before use, as on real hardware.
+ */
+#define RV_DEV_MAX 16u
+#define RV_DEV_READONLY 1u /* a disk opened read-only (also VIRTIO_BLK_F_RO) */
+
+struct rv_dev {
+    uint16_t virtio_id;   /* 2 block, 3 console, 4 entropy (virtio 1.2 sec. 5) */
+    uint8_t bus;          /* PCI bus (0) */
+    uint8_t devfn;        /* PCI device << 3 | function */
+    uint32_t flags;       /* RV_DEV_* */
+    uint64_t bar_gpa;     /* BAR 0 */
+    uint32_t common_off;  /* struct virtio_pci_common_cfg, from BAR 0 */
+    uint32_t notify_off;  /* queue notify area */
+    uint32_t isr_off;     /* ISR status byte */
+    uint32_t device_off;  /* device-specific configuration */
+    uint32_t notify_mult; /* notify_off_multiplier */
+    uint32_t msix_off;    /* MSI-X table */
+    uint16_t msix_count;  /* MSI-X table entries */
+    uint8_t msix_cap;     /* MSI-X capability's offset in configuration space */
+    uint8_t reserved0;
+    uint32_t reserved1;
+    char name[16];        /* NUL-terminated: "vda", ... or the user's id= */
+};
+_Static_assert(sizeof(struct rv_dev) == 64, "rv_dev layout");
 
 /*
  * ---- Synchronous hypercalls ---------------------------------------------
