@@ -50,6 +50,7 @@ RINGOS_SRCS := \
 	ringos/kernel/vm.c \
 	ringos/kernel/vfs.c \
 	ringos/kernel/proc.c \
+	ringos/kernel/smp.c \
 	ringos/kernel/exec.c \
 	ringos/kernel/uret.c \
 	ringos/kernel/syscall.c \

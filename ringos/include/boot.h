@@ -28,6 +28,7 @@ struct bootinfo {
     uint64_t kvmclock_ns;
     uint64_t req_ring_gpa;
     uint64_t pv_page_gpa; /* boot vCPU, 0 unless HOST_PVM */
+    uint64_t pv_pages[RV_MAX_VCPUS]; /* every vCPU's (ringvisor), registered by boot.S */
     uint64_t ram_size; /* bytes of RAM */
     uint64_t ram_top;  /* end of the highest memory-map region (RAM may have holes) */
     uint64_t initrd_gpa; /* 0 if none; checked to lie below ram_top */

@@ -25,10 +25,14 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU (or kvm_pvm) */
 };
 
-/* Load this CPU's GDT, TSS (RSP0 on an upper-half stack) and the IDT.  Idempotent. */
+/* Boot CPU: fill and load the IDT, load this CPU's GDT and TSS.  Idempotent. */
 void cpu_init(void);
-void gdt_init(void);
+/* Load (cpu)'s own GDT and TSS (TSS.RSP0 is set at each context switch). */
+void gdt_init(unsigned cpu);
+void gdt_set_rsp0(uint64_t rsp0);
 void idt_init(void);
+/* Load the (shared) IDT on this CPU. */
+void idt_load(void);
 /* Just the #GP gate, for the kvm_pvm probe while the CPU is still emulated. */
 void idt_init_gp_only(void);
 /* Install (handler) for interrupt vector (vec). */

@@ -4,6 +4,7 @@
 #define RINGOS_PROC_H
 
 #include "cpu.h"
+#include "smp.h"
 #include "types.h"
 
 struct mm;
@@ -57,6 +58,8 @@ struct proc {
     int sigpid[NSIG];  /* sender of each pending signal (siginfo si_pid) */
     uint64_t syscall_nr; /* of the syscall in progress, for SA_RESTART */
     bool in_syscall;
+    bool on_cpu;      /* running (or switching) on cpus[cpu]: no other CPU may pick it */
+    unsigned cpu;
     char name[16];
     char exe[256];
     struct proc *next; /* all processes */
@@ -65,7 +68,16 @@ struct proc {
 
 #define KSTACK_SIZE 16384
 
-extern struct proc *current;
+/* The thread running on this CPU.  A thread is current wherever it runs, so
+ * the value is stable for the thread even across a migration. */
+static inline struct proc *proc_current(void)
+{
+    struct proc *p;
+
+    __asm__ volatile("mov %%gs:24, %0" : "=r"(p));
+    return p;
+}
+#define current proc_current()
 
 static inline struct trap_frame *proc_tf(struct proc *p)
 {
@@ -95,6 +107,13 @@ void proc_signal(struct proc *p, int sig);
 struct proc *proc_find(int pid);
 /* Post (sig) to every process (console ^C: there are no process groups yet). */
 void proc_signal_all(int sig);
+
+/* Create (c)'s idle thread (before the CPU schedules). */
+void proc_cpu_prepare(struct cpu *c);
+/* Leave the boot stack for this CPU's idle thread, holding the kernel lock. */
+__noreturn void proc_cpu_start(void);
+/* Live processes (thread-group leaders), for sysinfo. */
+int proc_count(void);
 
 /* Called before every return to user mode: signals, rescheduling. */
 void user_exit_work(struct trap_frame *tf);

@@ -21,8 +21,13 @@ void time_delay_ns(uint64_t ns);
 /* CMOS RTC read as Unix seconds (0 if absent). */
 uint64_t rtc_read_epoch(void);
 
+/* Boot CPU: find the LAPIC mode, then apic_cpu_init(). */
 void apic_init(void);
+/* This CPU's LAPIC: enabled, LVTs masked, timer stopped. */
+void apic_cpu_init(void);
 bool apic_present(void);
+/* This CPU's LAPIC ID (the IPI destination). */
+uint32_t apic_id(void);
 void apic_eoi(void);
 const char *apic_mode(void);
 void apic_timer_periodic(uint32_t hz);

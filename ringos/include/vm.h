@@ -40,6 +40,16 @@ void vm_put(struct mm *mm);
 struct mm *vm_clone(struct mm *mm);
 /* Load (mm)'s kernel root into CR3 (a trap on kvm_pvm: also flushes the TLB). */
 void vm_activate(struct mm *mm);
+/* Load the boot kernel root (no user half): idle CPUs and exiting threads. */
+void vm_activate_kernel(void);
+/*
+ * After a mapping of (mm) shrank or lost permissions (munmap, mprotect,
+ * copy-on-write protection): flush this CPU's TLB if it runs (mm), and IPI
+ * every other CPU running (mm), waiting until each has flushed (a CR3
+ * reload).  Call with the kernel lock held, after the PTE changes; pages the
+ * old PTEs pointed at may be reused only after it returns.
+ */
+void vm_tlb_shootdown(struct mm *mm);
 
 /* Add a mapping of [start, start+len) (page aligned), replacing what was there. */
 int vm_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);

@@ -10,6 +10,7 @@
 #include "time.h"
 #include "lib.h"
 #include "proc.h"
+#include "smp.h"
 #include "vfs.h"
 #include "vm.h"
 #include "tty.h"
@@ -103,6 +104,7 @@ __noreturn void kernel_main(void)
     char arg[256];
 
     platform_init(boot.pv_page_gpa); /* kvm_pvm or ring-0 interrupt ops */
+    kernel_lock();                   /* held from here to init's first sysretq */
     console_init();                  /* request ring, or UART under QEMU */
     if (!cmdline_has("quiet"))
         printk("ringos: booting on %s via %s\n", boot_host_name(), boot_vmm_name());
@@ -111,6 +113,7 @@ __noreturn void kernel_main(void)
     heap_init(); /* kmalloc */
     time_init(); /* kvmclock or TSC */
     apic_init(); /* local APIC timer */
+    smp_init();  /* secondary vCPUs load the IDT and wait for init (smp_start) */
     irq_enable();
 
     if (cmdline_get("init", arg, sizeof(arg)))

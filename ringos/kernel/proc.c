@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Processes: creation, the round-robin scheduler (LAPIC ticks preempt user
- * mode only), sleep/wakeup, fork, exit, wait4 and kill.  One CPU: disabling
- * interrupts is the lock.
+ * Processes: creation, the round-robin scheduler over all CPUs (each CPU's
+ * LAPIC ticks preempt user mode only), per-CPU idle threads, sleep/wakeup,
+ * fork, exit, wait4 and kill.  The big kernel lock (smp.h) orders CPUs;
+ * disabling interrupts orders a CPU against its own interrupt handlers.
  */
 #include "errno.h"
 #include "hv.h"
@@ -11,6 +12,7 @@
 #include "platform.h"
 #include "printk.h"
 #include "proc.h"
+#include "smp.h"
 #include "time.h"
 #include "tty.h"
 #include "uaccess.h"
@@ -21,20 +23,13 @@
 #define MSR_FS_BASE 0xc0000100
 #define TICK_HZ 100
 
-struct proc *current;
 static struct proc *procs;
 static int next_pid = 1;
-static bool need_resched, timer_on;
-static uint64_t hw_fsbase;
+static bool timer_on;
 static uint8_t fpu_init_state[512] __aligned(16);
 
-/* Read by syscall_entry (uentry.S): this CPU's kernel stack and a scratch slot. */
-uint64_t cpu_kstack_top, cpu_user_rsp;
-
-void gdt_set_rsp0(uint64_t rsp0);
 void ctx_switch(uint64_t *save_sp, uint64_t new_sp);
 extern char thread_start[];
-void vm_activate_kernel(void);
 
 static void fpu_save(uint8_t *area)
 {
@@ -62,7 +57,7 @@ static void proc_reap_detached(void)
     unsigned long f = irq_save();
     for (struct proc *p = procs, *n; p; p = n) {
         n = p->next;
-        if (p->detached && p->state == P_ZOMBIE && p != current)
+        if (p->detached && p->state == P_ZOMBIE && !p->on_cpu)
             proc_free(p);
     }
     irq_restore(f);
@@ -110,21 +105,35 @@ static void proc_free(struct proc *p)
     kfree(p);
 }
 
+/*
+ * Run (next) on this CPU.  The kernel lock is held throughout and passes to
+ * (next), so no other CPU sees (prev) off the CPU before its registers are
+ * saved.  CR3 always matches the current thread's mm (the kernel root for
+ * idle threads): vm_tlb_shootdown() relies on that.
+ */
 static void switch_to(struct proc *next)
 {
-    struct proc *prev = current;
+    struct cpu *c = this_cpu();
+    struct proc *prev = c->cur;
 
     if (next == prev)
         return;
     fpu_save(prev->fpu);
-    current = next;
-    cpu_kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
-    gdt_set_rsp0(cpu_kstack_top);
-    if (next->mm && next->mm != prev->mm)
-        vm_activate(next->mm);
-    if (next->fsbase != hw_fsbase) {
+    prev->on_cpu = false;
+    next->on_cpu = true;
+    next->cpu = c->id;
+    c->cur = next;
+    c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
+    gdt_set_rsp0(c->kstack_top);
+    if (next->mm != prev->mm) {
+        if (next->mm)
+            vm_activate(next->mm);
+        else
+            vm_activate_kernel();
+    }
+    if (next->mm && next->fsbase != c->hw_fsbase) {
         wrmsr(MSR_FS_BASE, next->fsbase);
-        hw_fsbase = next->fsbase;
+        c->hw_fsbase = next->fsbase;
     }
     fpu_restore(next->fpu);
     ctx_switch(&prev->ksp, next->ksp);
@@ -138,40 +147,126 @@ void thread_start_tail(void)
 
 static void proc_timer_arm(void);
 
+/* (p) may run now: wake an idle CPU for it (the others look at their next tick). */
+static void proc_make_runnable(struct proc *p)
+{
+    p->state = P_RUNNABLE;
+    p->wake_ns = 0;
+    if (!p->on_cpu)
+        smp_kick_idle();
+}
+
 static void proc_wake_timers(void)
 {
     uint64_t now = time_ns();
 
     for (struct proc *p = procs; p; p = p->next) {
         if (p->state == P_SLEEPING && p->wake_ns && now >= p->wake_ns) {
-            p->state = P_RUNNABLE;
-            p->wake_ns = 0;
+            proc_make_runnable(p);
             p->timed_out = true;
         }
     }
 }
 
-/* Run something else; idle until something is runnable if nothing is. */
+/* The next runnable thread no CPU runs, round-robin after (after); NULL if none. */
+static struct proc *proc_pick(struct proc *after)
+{
+    if (!procs)
+        return NULL;
+    struct proc *start = after && after->next ? after->next : procs, *p = start;
+    do {
+        if (p->state == P_RUNNABLE && !p->on_cpu)
+            return p;
+        p = p->next ? p->next : procs;
+    } while (p != start);
+    return NULL;
+}
+
+/* Let another thread run; the caller keeps the CPU if nobody else wants it. */
 void proc_yield(void)
 {
     unsigned long f = irq_save();
+    struct cpu *c = this_cpu();
+    struct proc *self = c->cur, *next;
 
-    need_resched = false;
+    c->need_resched = false;
+    proc_wake_timers();
+    next = proc_pick(self == c->idle ? NULL : self);
+    if (!next)
+        next = self->state == P_RUNNABLE && self != c->idle ? self : c->idle;
+    switch_to(next);
+    irq_restore(f);
+}
+
+/*
+ * Each CPU's idle thread: runs whatever is runnable, else halts with the
+ * kernel lock released.  A CPU that makes a thread runnable sees `halted`
+ * and sends an IPI; one that arrives before the hlt is caught by the
+ * platform's idle-window fixup, so no wakeup is lost.
+ */
+static __noreturn void proc_idle_loop(void)
+{
+    struct cpu *c = this_cpu(); /* the idle thread never migrates */
+
     for (;;) {
+        irq_disable();
         proc_wake_timers();
-        struct proc *start = current->next ? current->next : procs, *p = start;
-        do {
-            if (p->state == P_RUNNABLE) {
-                switch_to(p);
-                irq_restore(f);
-                return;
-            }
-            p = p->next ? p->next : procs;
-        } while (p != start);
-        /* Nothing runnable: halt until an interrupt (a tick, at worst) changes that. */
+        if (timer_on && !c->timer_armed)
+            proc_timer_arm();
+        struct proc *p = proc_pick(NULL);
+        if (p) {
+            switch_to(p);
+            continue;
+        }
+        c->halted = true;
+        kernel_unlock();
         cpu_idle();
         irq_disable();
+        kernel_lock();
+        c->halted = false;
     }
+}
+
+void proc_cpu_prepare(struct cpu *c)
+{
+    struct proc *p = kzalloc(sizeof(*p));
+
+    if (p)
+        p->kstack = mm_alloc_pages(KSTACK_SIZE / PAGE_SIZE);
+    if (!p || !p->kstack)
+        panic("cpu %u: no memory for the idle thread", c->id);
+    strlcpy(p->name, "idle", sizeof(p->name));
+    p->state = P_RUNNABLE;
+    p->cpu = c->id;
+    memcpy(p->fpu, fpu_init_state, sizeof(p->fpu));
+    /* ctx_switch pops r15..rbp and returns into proc_idle_loop as if called. */
+    uint64_t *sp = (uint64_t *)(p->kstack + KSTACK_SIZE);
+    *--sp = 0;
+    *--sp = (uint64_t)proc_idle_loop;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    p->ksp = (uint64_t)sp;
+    c->idle = p;
+}
+
+__noreturn void proc_cpu_start(void)
+{
+    struct cpu *c = this_cpu();
+    struct proc boot_ctx = { .on_cpu = true }; /* the boot stack, never resumed */
+
+    c->cur = &boot_ctx;
+    switch_to(c->idle);
+    panic("cpu %u: boot context resumed", c->id);
+}
+
+int proc_count(void)
+{
+    int n = 0;
+
+    for (struct proc *p = procs; p; p = p->next)
+        if (p == p->leader && p->state != P_ZOMBIE && p->state != P_FREE)
+            n++;
+    return n;
 }
 
 /*
@@ -187,6 +282,7 @@ static void proc_timer_arm(void)
         if (p->state == P_SLEEPING && p->wake_ns && p->wake_ns < next)
             next = p->wake_ns;
     apic_timer_oneshot(next > now + 20000 ? next - now : 20000);
+    this_cpu()->timer_armed = true;
 }
 
 static void proc_timer_start(void)
@@ -200,13 +296,15 @@ void proc_timer_keepalive(void)
     proc_timer_start();
 }
 
+/* This CPU's timer fired (kernel lock held). */
 void proc_tick(void)
 {
+    this_cpu()->timer_armed = false;
     if (!timer_on)
         return;
     tty_poll();
     proc_wake_timers();
-    need_resched = true;
+    this_cpu()->need_resched = true;
     proc_timer_arm();
 }
 
@@ -238,12 +336,9 @@ void proc_wakeup(void *chan)
     unsigned long f = irq_save();
 
     /* Pollers wait for any change: every wakeup is one for them. */
-    for (struct proc *p = procs; p; p = p->next) {
-        if (p->state == P_SLEEPING && (p->chan == chan || p->chan == &proc_poll_chan)) {
-            p->state = P_RUNNABLE;
-            p->wake_ns = 0;
-        }
-    }
+    for (struct proc *p = procs; p; p = p->next)
+        if (p->state == P_SLEEPING && (p->chan == chan || p->chan == &proc_poll_chan))
+            proc_make_runnable(p);
     irq_restore(f);
 }
 
@@ -300,6 +395,9 @@ void proc_signal(struct proc *p, int sig)
     p->sigpid[sig] = current ? current->tgid : 0;
     if (p->state == P_SLEEPING && (sig == SIGKILL || !(p->sigmask & (1ull << (sig - 1))))) {
         p->state = P_RUNNABLE;
+        smp_kick_idle();
+    } else if (p->on_cpu && p->cpu != this_cpu()->id) {
+        smp_kick(&cpus[p->cpu]); /* into the kernel, where signals are delivered */
     }
     irq_restore(f);
 }
@@ -361,6 +459,7 @@ __noreturn void proc_exit(int wstatus)
     if (thread) {
         p->detached = true;
         p->state = P_ZOMBIE;
+        proc_wakeup(&p->leader->tgid); /* a leader in proc_exit_group counts us */
         proc_yield();
         panic("exited thread %d ran again", p->pid);
     }
@@ -390,12 +489,15 @@ __noreturn void proc_exit_group(int wstatus)
         int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
         hv_poweroff(status);
     }
-    /* The other threads die at their next return to user mode. */
+    /* The other threads die at their next return to user mode: wake the
+     * sleepers, interrupt those running on other CPUs. */
     for (struct proc *t = procs; t; t = t->next) {
         if (t->tgid == p->tgid && t != p && t->state != P_ZOMBIE) {
             t->sigpending |= 1ull << (SIGKILL - 1);
             if (t->state == P_SLEEPING)
-                t->state = P_RUNNABLE;
+                proc_make_runnable(t);
+            else if (t->on_cpu)
+                smp_kick(&cpus[t->cpu]);
         }
     }
     struct proc *leader = p->leader;
@@ -404,8 +506,15 @@ __noreturn void proc_exit_group(int wstatus)
         leader->wstatus = wstatus;
         proc_exit(wstatus);
     }
-    while (proc_live_threads(p->tgid) > 1)
+    /* Not proc_sleep(): our own pending SIGKILL would end it at once. */
+    irq_disable();
+    while (proc_live_threads(p->tgid) > 1) {
+        p->chan = &leader->tgid;
+        p->state = P_SLEEPING;
         proc_yield();
+        p->chan = NULL;
+    }
+    irq_enable();
     proc_exit(wstatus);
 }
 
@@ -523,7 +632,7 @@ long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t pt
         c->clear_tid = ctid;
     proc_timer_start();
     int pid = c->pid;
-    c->state = P_RUNNABLE;
+    proc_make_runnable(c);
     if (flags & CLONE_VFORK) {
         /* The child borrows our memory until it execs or exits. */
         c->vfork_waiter = current;
@@ -548,8 +657,7 @@ static int futex_wake(struct mm *mm, uint64_t uaddr, int n)
 
     for (struct proc *p = procs; p && woken < n; p = p->next) {
         if (p->state == P_SLEEPING && p->chan == chan) {
-            p->state = P_RUNNABLE;
-            p->wake_ns = 0;
+            proc_make_runnable(p);
             woken++;
         }
     }
@@ -622,14 +730,14 @@ long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout, uint32_t
 __noreturn void proc_start_init(const char *path, char *const argv[], char *const envp[],
                                 const char *cwd)
 {
-    static struct proc boot_proc; /* the boot context, never run again */
-    struct proc *p = proc_alloc();
+    static struct proc boot_proc = { .on_cpu = true }; /* the boot context, never run again */
+    struct proc *p;
 
+    fpu_save(fpu_init_state);
+    p = proc_alloc();
     if (!p)
         panic("init: out of memory");
-    fpu_save(fpu_init_state);
-    memcpy(p->fpu, fpu_init_state, sizeof(p->fpu));
-    current = &boot_proc;
+    this_cpu()->cur = &boot_proc;
     p->files = files_create();
     struct inode *con;
     if (vfs_lookup(vfs_root, "/dev/console", true, &con) == 0) {
@@ -654,12 +762,8 @@ __noreturn void proc_start_init(const char *path, char *const argv[], char *cons
     }
     p->state = P_RUNNABLE;
     irq_disable();
-    current = p;
-    cpu_kstack_top = (uint64_t)p->kstack + KSTACK_SIZE;
-    gdt_set_rsp0(cpu_kstack_top);
-    vm_activate(p->mm);
-    fpu_restore(p->fpu);
-    ctx_switch(&boot_proc.ksp, p->ksp);
+    smp_start(); /* the other CPUs wait for the kernel lock, which init's sysretq frees */
+    switch_to(p);
     panic("init returned to the boot context");
 }
 
@@ -855,7 +959,7 @@ void user_exit_work(struct trap_frame *tf)
 {
     bool sys = current->in_syscall;
 
-    if (need_resched)
+    if (this_cpu()->need_resched)
         proc_yield();
     while (proc_signal_pending(current)) {
         uint64_t pend = current->sigpending & ~current->sigmask;
@@ -885,5 +989,5 @@ void proc_set_fsbase(uint64_t v)
 {
     current->fsbase = v;
     wrmsr(MSR_FS_BASE, v);
-    hw_fsbase = v;
+    this_cpu()->hw_fsbase = v;
 }

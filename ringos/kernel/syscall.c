@@ -862,7 +862,7 @@ static long sys_sysinfo(uint64_t ubuf)
     si.uptime = time_ns() / NSEC_PER_SEC;
     si.totalram = mm_total_bytes();
     si.freeram = mm_free_bytes();
-    si.procs = 1;
+    si.procs = proc_count();
     si.mem_unit = 1;
     return copy_to_user(ubuf, &si, sizeof(si));
 }
@@ -1046,8 +1046,8 @@ long syscall_dispatch(struct trap_frame *tf)
             return -EFAULT;
         return t;
     }
-    case 204: { /* sched_getaffinity: one CPU */
-        uint64_t mask = 1;
+    case 204: { /* sched_getaffinity: every online CPU */
+        uint64_t mask = smp_nr_online >= 64 ? ~0ull : (1ull << smp_nr_online) - 1;
         if (a1 < 8)
             return -EINVAL;
         if (clear_user(a2, a1) || copy_to_user(a2, &mask, 8))

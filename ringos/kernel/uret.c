@@ -10,6 +10,7 @@
 #include "platform.h"
 #include "printk.h"
 #include "proc.h"
+#include "smp.h"
 #include "uaccess.h"
 #include "vm.h"
 #include "x86.h"
@@ -32,6 +33,7 @@ static uint64_t boot_cr3;
 
 void syscall_handle(struct trap_frame *tf)
 {
+    kernel_lock();
     irq_enable();
     current->syscall_nr = tf->rax;
     current->in_syscall = true;
@@ -63,6 +65,8 @@ void user_return_prepare(struct trap_frame *tf)
         tf->rip = USER_STUB_VA;
         tf->rsp = sp;
     }
+    /* From here to sysretq only this thread's own kernel stack is touched. */
+    kernel_unlock();
 }
 
 static void uret_page_fault(struct trap_frame *tf)
@@ -104,6 +108,12 @@ void uret_init(void)
     for (unsigned v = 0; v < 20; v++)
         if (v != 14 && v != 2 && v != 8 && v != 18)
             idt_set_handler(v, uret_user_trap);
+    uret_cpu_init();
+}
+
+/* Per CPU: the syscall MSRs. */
+void uret_cpu_init(void)
+{
     /* sysretq to 0x33/0x2b (STAR[63:48] + 16 / + 8), syscall to 0x10. */
     wrmsr(MSR_STAR, (0x20ull << 48) | (0x10ull << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);

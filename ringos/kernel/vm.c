@@ -149,11 +149,6 @@ void vm_activate(struct mm *mm)
     __asm__ volatile("mov %0, %%cr3" ::"r"(mm->cr3) : "memory");
 }
 
-static bool vm_is_current(struct mm *mm)
-{
-    return (read_cr3() & PTE_ADDR) == mm->cr3;
-}
-
 struct vma *vm_find(struct mm *mm, uint64_t addr)
 {
     for (struct vma *v = mm->vmas; v; v = v->next)
@@ -208,8 +203,7 @@ int vm_unmap(struct mm *mm, uint64_t start, uint64_t len)
         }
     }
     vm_zap(mm, start, end);
-    if (vm_is_current(mm))
-        vm_activate(mm); /* one CR3 reload flushes the whole range */
+    vm_tlb_shootdown(mm); /* one CR3 reload per CPU flushes the whole range */
     return 0;
 }
 
@@ -252,8 +246,7 @@ int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
         if (pte && (*pte & PTE_P))
             *pte = (*pte & PTE_ADDR) | vm_pte_flags(prot);
     }
-    if (vm_is_current(mm))
-        vm_activate(mm);
+    vm_tlb_shootdown(mm);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Local APIC timer: x2APIC MSRs where the CPU has them (ringvisor, KVM),
+ * Local APIC, one per CPU, and its timer: x2APIC MSRs where the CPU has them (ringvisor, KVM),
  * xAPIC MMIO otherwise (QEMU TCG); TSC-deadline one-shots when offered,
  * else the count-down timer calibrated against time_ns().
  */
@@ -28,7 +28,7 @@
 static bool present, x2apic, deadline;
 static volatile uint32_t *xapic;
 static uint64_t timer_khz; /* count-down ticks per ms at divide-by-1 */
-static volatile uint64_t ticks;
+static volatile uint64_t ticks; /* all CPUs' */
 
 static void apic_write(uint32_t reg, uint32_t v)
 {
@@ -71,7 +71,14 @@ void apic_init(void)
     }
     if (!present)
         return;
+    idt_set_handler(VEC_TIMER, apic_timer_irq);
+    apic_cpu_init();
+}
 
+void apic_cpu_init(void)
+{
+    if (!present)
+        return;
     uint64_t base = rdmsr(MSR_APIC_BASE);
     if (x2apic) {
         if ((base & 0xc00) != 0xc00)
@@ -82,13 +89,20 @@ void apic_init(void)
         if (!(base & 0x800))
             wrmsr(MSR_APIC_BASE, base | 0x800);
     }
-    idt_set_handler(VEC_TIMER, apic_timer_irq);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
     apic_write(APIC_LVT_LINT0, LVT_MASKED);
     apic_write(APIC_LVT_LINT1, LVT_MASKED);
     apic_write(APIC_TPR, 0);
     apic_write(APIC_TIMER_DIV, 0xb); /* divide by 1 */
+    /* Software-enabled: a disabled LAPIC drops fixed IPIs. */
     apic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);
+}
+
+uint32_t apic_id(void)
+{
+    if (!present)
+        return 0;
+    return x2apic ? (uint32_t)rdmsr(0x802) : apic_read(0x020) >> 24;
 }
 
 void apic_eoi(void)

@@ -45,7 +45,7 @@ ringvisor_entry:
 	jz 1f
 	wrmsr
 1:	test %rsi, %rsi
-	jnz ap_park
+	jnz ap_wait
 	mov %rdi, %r12
 	BSS_CLEAR
 	mov $boot_stack_top, %rsp
@@ -54,10 +54,20 @@ ringvisor_entry:
 	call rv_main
 	jmp halt_forever
 
-/* Secondary vCPUs wait here, interrupts off (RFLAGS.IF and virtual IF are 0). */
-ap_park:
-	hlt
-	jmp ap_park
+/*
+ * Secondary vCPUs (RSI = index, RSP = their own ringvisor boot stack): spin
+ * until the boot CPU has cleared .bss and loaded the IDT (ap_go lives in
+ * .data), then wait in C for the IPI that lets them schedule.
+ */
+ap_wait:
+	pause
+	cmpl $0, ap_go(%rip)
+	je ap_wait
+	mov %esi, %edi
+	xor %ebp, %ebp
+	and $-16, %rsp
+	call smp_ap_main
+	jmp halt_forever
 
 halt_forever:
 	cli

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "lib.h"
 #include "platform.h"
+#include "smp.h"
 #include "x86.h"
 
 #define HVM_START_MAGIC 0x336ec578
@@ -103,6 +104,7 @@ static void pvh_parse(uint32_t hsi_pa)
 
 void pvh_main(uint32_t hsi_pa)
 {
+    smp_cpu_early(0); /* GS base first: trap_dispatch reads it (the #GP probe) */
     boot.vmm = BOOT_VMM_PVH;
     pvh_detect_host();
     pvh_features();

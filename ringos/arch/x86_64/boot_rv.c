@@ -4,12 +4,14 @@
 #include "boot.h"
 #include "hv.h"
 #include "lib.h"
+#include "smp.h"
 #include "x86.h"
 
 static struct rv_start_info si_copy;
 
 void rv_main(uint64_t start_info_gpa)
 {
+    smp_cpu_early(0);
     /* Copy first, then check: the page is host memory we only read once. */
     memcpy(&si_copy, phys_to_virt(start_info_gpa), sizeof(si_copy));
     const struct rv_start_info *si = &si_copy;
@@ -29,6 +31,8 @@ void rv_main(uint64_t start_info_gpa)
     boot.req_ring_gpa = si->req_ring_gpa;
     boot.ram_size = si->ram_size;
     boot.pv_page_gpa = boot.host == HOST_PVM ? si->vcpu[0].pv_page_gpa : 0;
+    for (uint32_t i = 0; i < MIN(boot.nr_cpus, RV_MAX_VCPUS); i++)
+        boot.pv_pages[i] = boot.host == HOST_PVM ? si->vcpu[i].pv_page_gpa : 0;
 
     boot.nr_mem = MIN(si->nr_mem, RV_MAX_MEM_REGIONS);
     for (uint32_t i = 0; i < boot.nr_mem; i++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The IDT: 256 interrupt gates pointing at the stubs in entry.S. */
 #include "cpu.h"
+#include "smp.h"
 
 struct idt_gate {
     uint16_t off0;
@@ -34,7 +35,7 @@ static void idt_set_gate(unsigned v)
     };
 }
 
-static void idt_load(void)
+void idt_load(void)
 {
     struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
 
@@ -67,6 +68,6 @@ void cpu_init(void)
     if (done)
         return;
     idt_init();
-    gdt_init();
+    gdt_init(this_cpu()->id);
     done = true;
 }

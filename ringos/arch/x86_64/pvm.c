@@ -6,9 +6,21 @@
  */
 #include "abi/rv_abi.h"
 #include "platform.h"
+#include "smp.h"
 #include "x86.h"
 
-static volatile uint8_t *pv_page; /* boot vCPU's PV page, through the direct map */
+#define RV_STR_(x) #x
+#define RV_STR(x) RV_STR_(x)
+
+/* This vCPU's PV page, through the direct map (struct cpu's pv_page: one
+ * native %gs-relative load, no matter which CPU runs the code). */
+static inline volatile uint8_t *pv(void)
+{
+    volatile uint8_t *p;
+
+    __asm__ volatile("mov %%gs:32, %0" : "=r"(p));
+    return p;
+}
 
 /* A trapping instruction makes the host deliver an interrupt it held back. */
 static void pvm_deliver_pending(void)
@@ -20,22 +32,24 @@ static void pvm_deliver_pending(void)
 
 static void pvm_irq_enable(void)
 {
+    volatile uint8_t *p = pv();
+
     barrier();
-    pv_page[RV_PVM_PV_VIF] = 1;
+    p[RV_PVM_PV_VIF] = 1;
     barrier();
-    if (pv_page[RV_PVM_PV_PENDING])
+    if (p[RV_PVM_PV_PENDING])
         pvm_deliver_pending();
 }
 
 static void pvm_irq_disable(void)
 {
-    pv_page[RV_PVM_PV_VIF] = 0;
+    pv()[RV_PVM_PV_VIF] = 0;
     barrier();
 }
 
 static unsigned long pvm_irq_save(void)
 {
-    unsigned long f = pv_page[RV_PVM_PV_VIF];
+    unsigned long f = pv()[RV_PVM_PV_VIF];
 
     pvm_irq_disable();
     return f;
@@ -52,22 +66,29 @@ static void pvm_irq_restore(unsigned long f)
  * virtual-IF store and the hlt is delivered before the hlt, which would then
  * sleep until the next interrupt.  So the store and the hlt sit in a known
  * window, and pvm_idle_fixup() (called for every kernel-mode interrupt)
- * moves an interrupted RIP inside it past the hlt.
+ * moves an interrupted RIP inside it past the hlt.  One held back while
+ * virtual IF was 0 (the pending byte) is not delivered by the store either:
+ * then a trapping rdmsr takes it instead of the hlt.
  */
-void pvm_idle_halt(volatile uint8_t *vif);
+void pvm_idle_halt(volatile uint8_t *pv_page);
 extern char pvm_idle_window[], pvm_idle_window_end[];
 __asm__(".text\n"
         ".globl pvm_idle_halt, pvm_idle_window, pvm_idle_window_end\n"
         "pvm_idle_halt:\n"
-        "    movb $1, (%rdi)\n"
+        "    movb $1, " RV_STR(RV_PVM_PV_VIF) "(%rdi)\n"
         "pvm_idle_window:\n"
+        "    cmpb $0, " RV_STR(RV_PVM_PV_PENDING) "(%rdi)\n"
+        "    jne 1f\n"
         "    hlt\n"
         "pvm_idle_window_end:\n"
+        "    ret\n"
+        "1:  mov $" RV_STR(RV_PVM_MSR_SIG) ", %ecx\n"
+        "    rdmsr\n"
         "    ret\n");
 
 static void pvm_idle(void)
 {
-    pvm_idle_halt(pv_page + RV_PVM_PV_VIF);
+    pvm_idle_halt(pv());
 }
 
 void pvm_idle_fixup(uint64_t *rip)
@@ -78,7 +99,7 @@ void pvm_idle_fixup(uint64_t *rip)
 
 static uint64_t pvm_read_cr2(void)
 {
-    return *(volatile uint64_t *)(pv_page + RV_PVM_PV_CR2);
+    return *(volatile uint64_t *)(pv() + RV_PVM_PV_CR2);
 }
 
 const struct platform_ops pvm_platform_ops = {
@@ -109,6 +130,6 @@ void pvm_attach(uint64_t pv_page_gpa)
 {
     /* Virtual IF alone gates delivery; keep the virtual RFLAGS.IF set like the probe does. */
     __asm__ volatile("sti" ::: "memory");
-    pv_page = (volatile uint8_t *)(RV_DIRECT_MAP_BASE + pv_page_gpa);
+    this_cpu()->pv_page = (volatile uint8_t *)(RV_DIRECT_MAP_BASE + pv_page_gpa);
     pvm_irq_disable();
 }

@@ -7,6 +7,8 @@
 #include "hv.h"
 #include "platform.h"
 #include "printk.h"
+#include "smp.h"
+#include "time.h"
 
 bool trap_fixup(struct trap_frame *tf);
 __noreturn void trap_die(struct trap_frame *tf);
@@ -64,13 +66,9 @@ __noreturn void trap_die(struct trap_frame *tf)
 
 void pvm_idle_fixup(uint64_t *rip);
 
-void trap_dispatch(struct trap_frame *tf)
+static void trap_handle(struct trap_frame *tf)
 {
     void (*h)(struct trap_frame *) = handlers[tf->vector & 0xff];
-
-    /* An interrupt that hit the idle loop before its hlt: do not halt after it. */
-    if (tf->vector >= 32 && !(tf->cs & 3))
-        pvm_idle_fixup(&tf->rip);
 
     if (h) {
         h(tf);
@@ -78,7 +76,32 @@ void trap_dispatch(struct trap_frame *tf)
     }
     if ((tf->vector == 13 || tf->vector == 14) && trap_fixup(tf))
         return;
-    if (tf->vector == VEC_SPURIOUS)
+    if (tf->vector == VEC_SPURIOUS || tf->vector == VEC_IPI)
         return;
     trap_die(tf);
+}
+
+/*
+ * From user mode the kernel lock is taken here and released by
+ * user_return_prepare(); from kernel mode it nests on the CPU that holds
+ * it, or is taken for the handler alone (idle CPUs).  The IPI's own work
+ * needs no lock: a CPU holding it may be waiting for this flush.
+ */
+void trap_dispatch(struct trap_frame *tf)
+{
+    bool user = tf->cs & 3;
+
+    /* An interrupt that hit the idle loop before its hlt: do not halt after it. */
+    if (tf->vector >= 32 && !user)
+        pvm_idle_fixup(&tf->rip);
+    if (tf->vector == VEC_IPI) {
+        apic_eoi();
+        smp_ipi_flush();
+        if (!user)
+            return;
+    }
+    kernel_lock();
+    trap_handle(tf);
+    if (!user)
+        kernel_unlock();
 }

@@ -10,14 +10,17 @@
 /*
  * Entered from user mode with RSP = the user stack (kvm_pvm switched CR3 but
  * not the stack), RCX = user RIP, R11 = user RFLAGS.  No swapgs (it traps):
- * the current thread's kernel stack top is a fixed kernel variable.
+ * GS already holds this CPU's struct cpu (include/smp.h), whose +8 is the
+ * current thread's kernel stack top and +16 a scratch slot.
  */
+#define CPU_KSTACK_TOP 8
+#define CPU_USER_RSP 16
 	.globl syscall_entry
 syscall_entry:
-	mov %rsp, cpu_user_rsp(%rip)
-	mov cpu_kstack_top(%rip), %rsp
+	mov %rsp, %gs:CPU_USER_RSP
+	mov %gs:CPU_KSTACK_TOP, %rsp
 	pushq $0x2b		/* ss */
-	pushq cpu_user_rsp(%rip)
+	pushq %gs:CPU_USER_RSP
 	pushq %r11		/* rflags */
 	pushq $0x33		/* cs */
 	pushq %rcx		/* rip */
