@@ -3,7 +3,8 @@
 # (the rsh shell and the userland programs) embedded as `ringvisor run`'s default.
 VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.c \
                  vmm/core/reqring.c vmm/core/iothread.c vmm/core/parse.c \
-                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/core/hostfile.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
+                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/core/hostfile.c vmm/core/irq.c \
+                 vmm/dev/virtio/queue.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
                  vmm/dev/pvcon.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/vmm/embed.o

@@ -218,7 +218,7 @@ static int vm_devices_init(struct vm *vm, const char **why)
         err = iothread_add(&vm->io, vm->kick_timer_fd, on_kick_timer, vm);
     if (!err && vm->boot.con_in) {
         *why = "cannot set up console input (MSI routing, irqfd)";
-        err = pvcon_init(&vm->con, vm->fd, &vm->mem, vm->boot.con_in, PVCON_VECTOR,
+        err = pvcon_init(&vm->con, &vm->irq, &vm->mem, vm->boot.con_in, PVCON_VECTOR,
                          vm->console_in_fd, &vm->io);
     }
     return err;
@@ -308,9 +308,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
     vm->verbose = cfg->verbose;
     vm->console_fd = cfg->console_fd;
     vm->console_in_fd = cfg->console_in_fd;
-    vm->con.irq_fd = -1;
     vm->nr_vcpus = cfg->nr_vcpus;
     pthread_mutex_init(&vm->lock, NULL);
+    irq_init(&vm->irq, -1);
     *kind = VM_ERR_HOST;
 
     vm->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -335,6 +335,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
         *why = "KVM_CREATE_VM failed";
         goto fail;
     }
+    vm->irq.vm_fd = vm->fd;
     err = arch_vm_init(vm);
     if (err) {
         *why = "cannot set up the VM (irqchip, TSS)";
@@ -390,7 +391,6 @@ void vm_destroy(struct vm *vm)
         iothread_exit(&vm->io);
     vm->io.epfd = -1;
     reqring_exit(&vm->ring);
-    pvcon_exit(&vm->con);
     for (uint32_t i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
         if (vm->vcpu[i].run)
             munmap(vm->vcpu[i].run, vm->run_size);
@@ -404,6 +404,7 @@ void vm_destroy(struct vm *vm)
         close(vm->kick_fd);
     if (vm->kick_timer_fd >= 0)
         close(vm->kick_timer_fd);
+    irq_exit(&vm->irq);
     if (vm->fd >= 0)
         close(vm->fd);
     if (vm->kvm_fd >= 0)

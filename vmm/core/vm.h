@@ -15,6 +15,7 @@
 #include "vmm/arch/x86/boot.h"
 #include "vmm/core/bus.h"
 #include "vmm/core/iothread.h"
+#include "vmm/core/irq.h"
 #include "vmm/core/mem.h"
 #include "vmm/core/reqring.h"
 #include "vmm/dev/pvcon.h"
@@ -58,6 +59,7 @@ struct vm {
     struct reqring ring;
     struct pvcon con;
     struct iothread io;
+    struct irq irq;         /* MSI routes and irqfds */
     int kick_fd;            /* eventfd behind RV_PORT_KICK */
     int kick_timer_fd;      /* when to make kick_fd an ioeventfd */
     uint32_t nr_vcpus;

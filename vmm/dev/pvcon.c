@@ -29,14 +29,9 @@ uint32_t pvcon_push(uint8_t *ring_data, uint32_t *prod, uint32_t cons, const uin
 
 static void pvcon_irq(struct pvcon *c, const struct rv_in_ring *r)
 {
-    uint64_t one = 1;
-
     /* Only a guest that asked for it (it has a handler) is interrupted. */
-    if (!(__atomic_load_n(&r->guest_flags, __ATOMIC_ACQUIRE) & RV_IN_WANT_IRQ))
-        return;
-    if (write(c->irq_fd, &one, sizeof(one)) < 0) {
-        /* only fails on counter overflow: an interrupt is pending anyway */
-    }
+    if (__atomic_load_n(&r->guest_flags, __ATOMIC_ACQUIRE) & RV_IN_WANT_IRQ)
+        irq_raise(c->irq, c->gsi);
 }
 
 void pvcon_fill(struct pvcon *c)
@@ -87,15 +82,10 @@ static void on_input(void *opaque)
     pvcon_fill(opaque);
 }
 
-int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ring,
+int pvcon_init(struct pvcon *c, struct irq *irq, const struct guest_mem *mem, gpa_t ring,
                uint32_t vector, int in_fd, struct iothread *io)
 {
-    /* kvm_irq_routing ends in a flexible array: room for one entry. */
-    union {
-        struct kvm_irq_routing h;
-        uint8_t bytes[sizeof(struct kvm_irq_routing) + sizeof(struct kvm_irq_routing_entry)];
-    } rt;
-    struct kvm_irqfd irqfd = { .gsi = PVCON_GSI };
+    int err;
 
     memset(c, 0, sizeof(*c));
     c->mem = mem;
@@ -103,24 +93,14 @@ int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ri
     c->in_fd = in_fd;
     c->io = io;
     c->src = -1;
-    c->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (c->irq_fd < 0)
-        return -errno;
+    c->irq = irq;
+    c->gsi = irq_alloc(irq);
+    if (c->gsi < 0)
+        return c->gsi;
     /* Fixed delivery to APIC ID 0 (vCPU 0), edge-triggered. */
-    memset(&rt, 0, sizeof(rt));
-    rt.h.nr = 1;
-    rt.h.entries[0].gsi = PVCON_GSI;
-    rt.h.entries[0].type = KVM_IRQ_ROUTING_MSI;
-    rt.h.entries[0].u.msi.address_lo = 0xfee00000u;
-    rt.h.entries[0].u.msi.data = vector;
-    irqfd.fd = (uint32_t)c->irq_fd;
-    if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0 || ioctl(vm_fd, KVM_IRQFD, &irqfd) < 0) {
-        int err = -errno;
-
-        close(c->irq_fd);
-        c->irq_fd = -1;
+    err = irq_route(irq, c->gsi, true, 0xfee00000u, vector);
+    if (err)
         return err;
-    }
     if (in_fd >= 0) {
         int idx = iothread_add_fd(io, in_fd, on_input, c);
 
@@ -132,11 +112,4 @@ int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ri
             c->src = idx;
     }
     return 0;
-}
-
-void pvcon_exit(struct pvcon *c)
-{
-    if (c->irq_fd >= 0)
-        close(c->irq_fd);
-    c->irq_fd = -1;
 }

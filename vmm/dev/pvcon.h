@@ -11,16 +11,17 @@
 #include <stdint.h>
 
 #include "vmm/core/iothread.h"
+#include "vmm/core/irq.h"
 #include "vmm/core/mem.h"
 
 #define PVCON_VECTOR 0x40 /* the MSI vector ringos handles console input on */
-#define PVCON_GSI 1
 
 struct pvcon {
     const struct guest_mem *mem;
     gpa_t ring;
     int in_fd;       /* -1: no input */
-    int irq_fd;      /* eventfd behind the MSI irqfd */
+    struct irq *irq;
+    int gsi;         /* the MSI behind console input */
     uint32_t prod;   /* host shadow of the producer index */
     bool eof;
     bool file;       /* in_fd cannot be polled: fill on every kick */
@@ -29,14 +30,13 @@ struct pvcon {
 };
 
 /*
- * Route an MSI with (vector) to vCPU 0 through an irqfd on (vm_fd), and serve
- * (in_fd) into the ring at (ring) from (io).  Before iothread_start().
- * Returns 0 or -errno.
+ * Route an MSI with (vector) to vCPU 0 through (irq), and serve (in_fd)
+ * into the ring at (ring) from (io).  Before iothread_start().  Returns 0 or
+ * -errno.
  */
-int pvcon_init(struct pvcon *c, int vm_fd, const struct guest_mem *mem, gpa_t ring,
+int pvcon_init(struct pvcon *c, struct irq *irq, const struct guest_mem *mem, gpa_t ring,
                uint32_t vector, int in_fd, struct iothread *io)
     __attribute__((warn_unused_result));
-void pvcon_exit(struct pvcon *c);
 
 /* Move what is readable into the ring (I/O thread only), when the input
  * fd is ready (it may block otherwise). */
