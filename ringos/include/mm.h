@@ -8,7 +8,14 @@
 void mm_init(void);
 /* Allocate (n) physically contiguous pages; returns a direct-map pointer or NULL. */
 void *mm_alloc_pages(size_t n);
+/* Free (n) pages from (p) whatever their reference counts (single owner). */
 void mm_free_pages(void *p, size_t n);
+/* Reference counts of single pages shared between address spaces: a page
+ * starts with 1 when allocated.  mm_page_get() fails (false) when the count
+ * would overflow; mm_page_put() frees the page when it drops to 0. */
+bool mm_page_get(void *p);
+void mm_page_put(void *p);
+unsigned mm_page_refs(void *p);
 uint64_t mm_total_bytes(void);
 uint64_t mm_free_bytes(void);
 

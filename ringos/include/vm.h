@@ -12,6 +12,7 @@
 #define VM_R 1u
 #define VM_W 2u
 #define VM_X 4u
+#define VM_SHARED 8u /* MAP_SHARED: populated at mmap, fork shares it writable */
 
 /* Fixed user layout (see README "Address space"). */
 #define USER_STUB_VA 0x00007ffffffff000ull /* sysret stub page, R+X, every process */
@@ -36,8 +37,10 @@ struct mm {
 void vm_init(void);
 struct mm *vm_create(void);
 void vm_put(struct mm *mm);
-/* A private copy of (mm) (fork): every page is copied now. */
-struct mm *vm_clone(struct mm *mm);
+/* A private copy of (mm) (fork): pages are shared copy-on-write, except
+ * those of VM_SHARED mappings, which stay shared, and the pages holding the
+ * user stack pointer (sp) and thread pointer (tls), which are copied now. */
+struct mm *vm_clone(struct mm *mm, uint64_t sp, uint64_t tls);
 /* Load (mm)'s kernel root into CR3 (a trap on kvm_pvm: also flushes the TLB). */
 void vm_activate(struct mm *mm);
 /* Load the boot kernel root (no user half): idle CPUs and exiting threads. */

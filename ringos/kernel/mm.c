@@ -3,6 +3,7 @@
  * Physical page allocator over the boot memory map.  Free RAM is kept as
  * ranges handed out from the bottom, so init touches no page (on kvm_pvm
  * every first touch costs a shadow-MMU fault); freed pages go on a list.
+ * Every page has a reference count (copy-on-write sharing after fork).
  */
 #include "abi/rv_abi.h"
 #include "boot.h"
@@ -17,6 +18,8 @@
 struct mm_range {
     uint64_t next; /* first free byte, physical */
     uint64_t end;
+    uint64_t base;  /* first byte the range started with: refs[0] */
+    uint16_t *refs; /* one count per page from base; valid while allocated */
 };
 
 struct free_page {
@@ -52,8 +55,41 @@ static void mm_add_range(uint64_t start, uint64_t end)
         printk("mm: too many ranges, dropping %lx-%lx\n", start, end);
         return;
     }
-    ranges[nr_ranges++] = (struct mm_range){ start, end };
+    ranges[nr_ranges++] = (struct mm_range){ .next = start, .end = end, .base = start };
     total_bytes += end - start;
+}
+
+/*
+ * Carve the reference counts (2 bytes a page) from the top of the largest
+ * range.  They are written when a page is allocated and read only while it
+ * is, so the array needs no clearing and boot touches none of it.
+ */
+static void mm_init_refs(void)
+{
+    uint64_t pages = total_bytes / PAGE_SIZE, bytes = ALIGN_UP(pages * sizeof(uint16_t), PAGE_SIZE);
+    struct mm_range *big = NULL;
+
+    for (unsigned i = 0; i < nr_ranges; i++)
+        if (!big || ranges[i].end - ranges[i].next > big->end - big->next)
+            big = &ranges[i];
+    if (!big || big->end - big->next < 2 * bytes)
+        panic("mm: no room for page reference counts");
+    big->end -= bytes;
+    total_bytes -= bytes;
+    uint16_t *refs = phys_to_virt(big->end);
+    for (unsigned i = 0; i < nr_ranges; i++) {
+        ranges[i].refs = refs;
+        refs += (ranges[i].end - ranges[i].base) / PAGE_SIZE;
+    }
+}
+
+/* The reference count of the page at physical (pa); NULL if not RAM we manage. */
+static uint16_t *mm_ref(uint64_t pa)
+{
+    for (unsigned i = 0; i < nr_ranges; i++)
+        if (pa >= ranges[i].base && pa < ranges[i].end)
+            return &ranges[i].refs[(pa - ranges[i].base) / PAGE_SIZE];
+    return NULL;
 }
 
 void mm_init(void)
@@ -80,6 +116,7 @@ void mm_init(void)
             mm_add_range(start, end);
         }
     }
+    mm_init_refs();
 }
 
 void *mm_alloc_pages(size_t n)
@@ -100,21 +137,59 @@ void *mm_alloc_pages(size_t n)
             }
         }
     }
+    for (size_t i = 0; p && i < n; i++)
+        *mm_ref(virt_to_phys((char *)p + i * PAGE_SIZE)) = 1;
     irq_restore(f);
     return p;
+}
+
+static void mm_free_locked(void *p)
+{
+    struct free_page *fp = p;
+
+    fp->next = free_list;
+    free_list = fp;
+    free_list_pages++;
 }
 
 void mm_free_pages(void *p, size_t n)
 {
     unsigned long f = irq_save();
 
-    for (size_t i = 0; i < n; i++) {
-        struct free_page *fp = (struct free_page *)((char *)p + i * PAGE_SIZE);
-        fp->next = free_list;
-        free_list = fp;
-        free_list_pages++;
-    }
+    for (size_t i = 0; i < n; i++)
+        mm_free_locked((char *)p + i * PAGE_SIZE);
     irq_restore(f);
+}
+
+bool mm_page_get(void *p)
+{
+    unsigned long f = irq_save();
+    uint16_t *r = mm_ref(virt_to_phys(p));
+    bool ok = r && *r < UINT16_MAX;
+
+    if (ok)
+        (*r)++;
+    irq_restore(f);
+    return ok;
+}
+
+void mm_page_put(void *p)
+{
+    unsigned long f = irq_save();
+    uint16_t *r = mm_ref(virt_to_phys(p));
+
+    if (!r || *r == 0)
+        panic("mm: put of page %lx with no reference", virt_to_phys(p));
+    if (--*r == 0)
+        mm_free_locked(p);
+    irq_restore(f);
+}
+
+unsigned mm_page_refs(void *p)
+{
+    uint16_t *r = mm_ref(virt_to_phys(p));
+
+    return r ? *r : 0;
 }
 
 uint64_t mm_total_bytes(void)

@@ -585,7 +585,7 @@ long sys_fork(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t pt
         c->mm = current->mm;
         c->mm->refs++;
     } else {
-        c->mm = vm_clone(current->mm);
+        c->mm = vm_clone(current->mm, tf->rsp, current->fsbase);
     }
     if (flags & CLONE_FILES) {
         c->files = current->files;

@@ -720,20 +720,24 @@ static long sys_mmap(uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
         if (!addr)
             return -ENOMEM;
     }
-    long err = vm_map(mm, addr, len, prot & 7);
+    /* A shared mapping's pages exist before any fork can share them. */
+    bool shared = flags & MAP_SHARED;
+    long err = vm_map(mm, addr, len, (prot & 7) | (shared ? VM_SHARED : 0));
     if (err)
         return err;
-    if (f) {
-        /* Private (and, simplified, shared) file mappings are copies. */
+    if (shared || (!f && ((flags & MAP_POPULATE) || len <= 16 * PAGE_SIZE))) {
+        /* Small anonymous mappings are touched at once anyway: map now and
+         * save one trapping fault per page. */
+        err = vm_populate(mm, addr, len);
+    }
+    if (f && !err) {
+        /* File mappings are copies: shared ones are shared with forked
+         * children but never written back to the file. */
         struct inode *ip = f->ip;
         if (off < ip->size) {
             uint64_t n = MIN(len, ip->size - off);
             err = vm_write(mm, addr, ip->data + off, n);
         }
-    } else if ((flags & MAP_POPULATE) || len <= 16 * PAGE_SIZE) {
-        /* Small anonymous mappings are touched at once anyway: map now and
-         * save one trapping fault per page. */
-        err = vm_populate(mm, addr, len);
     }
     if (err) {
         vm_unmap(mm, addr, len);

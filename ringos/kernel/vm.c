@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * User address spaces: VMAs, 4-level page tables shared by the kernel and
- * user roots, demand-zero faults, and the sysret stub page every process maps.
+ * user roots, demand-zero faults, copy-on-write after fork, and the sysret
+ * stub page every process maps.
  */
 #include "boot.h"
 #include "errno.h"
@@ -17,6 +18,8 @@
 #define PTE_U 0x4ull
 #define PTE_PS 0x80ull
 #define PTE_SHARED 0x200ull /* software: page not owned by this mm (stub) */
+#define PTE_COW 0x400ull    /* software: private page shared read-only since a fork */
+#define PTE_SHM 0x800ull    /* software: page of a VM_SHARED mapping, shared writable */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -124,7 +127,7 @@ static void vm_free_tables(uint64_t *t, int level)
         if (level < 3)
             vm_free_tables(next, level + 1);
         else if (!(t[i] & PTE_SHARED))
-            mm_free_pages(next, 1);
+            mm_page_put(next);
     }
     mm_free_pages(t, 1);
 }
@@ -164,7 +167,7 @@ static void vm_zap(struct mm *mm, uint64_t start, uint64_t end)
         uint64_t *pte = vm_walk(mm, va, false);
         if (pte && (*pte & PTE_P)) {
             if (!(*pte & PTE_SHARED))
-                mm_free_pages(phys_to_virt(*pte & PTE_ADDR), 1);
+                mm_page_put(phys_to_virt(*pte & PTE_ADDR));
             *pte = 0;
         }
     }
@@ -240,11 +243,17 @@ int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
             return -ENOMEM;
     for (struct vma *v = mm->vmas; v; v = v->next)
         if (v->start >= start && v->end <= end)
-            v->prot = prot;
+            v->prot = prot | (v->prot & VM_SHARED);
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t *pte = vm_walk(mm, va, false);
-        if (pte && (*pte & PTE_P))
-            *pte = (*pte & PTE_ADDR) | vm_pte_flags(prot);
+        if (!pte || !(*pte & PTE_P))
+            continue;
+        /* A private page a fork shared stays read-only: the first write copies. */
+        uint64_t f = vm_pte_flags(prot), old = *pte;
+        if ((f & PTE_W) && !(old & PTE_SHM) &&
+            ((old & PTE_COW) || mm_page_refs(phys_to_virt(old & PTE_ADDR)) > 1))
+            f = (f & ~PTE_W) | PTE_COW;
+        *pte = (old & (PTE_ADDR | PTE_COW | PTE_SHM)) | f;
     }
     vm_tlb_shootdown(mm);
     return 0;
@@ -283,8 +292,31 @@ static int vm_fill(struct mm *mm, struct vma *v, uint64_t va)
     void *pg = vm_zalloc_page();
     if (!pg)
         return -ENOMEM;
-    *pte = virt_to_phys(pg) | vm_pte_flags(v->prot);
+    *pte = virt_to_phys(pg) | vm_pte_flags(v->prot) | (v->prot & VM_SHARED ? PTE_SHM : 0);
     return 0;
+}
+
+/*
+ * Give (v)'s page behind copy-on-write (pte) a private writable copy; returns
+ * 1 if it copied.  The last sharer keeps the page itself.  No flush here: the
+ * stale read-only entry is the one that faulted, and a fault drops it.
+ */
+static int vm_cow_break(struct vma *v, uint64_t *pte)
+{
+    void *old = phys_to_virt(*pte & PTE_ADDR);
+    uint64_t flags = vm_pte_flags(v->prot);
+
+    if (mm_page_refs(old) == 1) {
+        *pte = (*pte & PTE_ADDR) | flags;
+        return 0;
+    }
+    void *pg = mm_alloc_pages(1);
+    if (!pg)
+        return -ENOMEM;
+    memcpy(pg, old, PAGE_SIZE);
+    *pte = virt_to_phys(pg) | flags;
+    mm_page_put(old);
+    return 1;
 }
 
 int vm_populate(struct mm *mm, uint64_t start, uint64_t len)
@@ -310,13 +342,48 @@ int vm_write(struct mm *mm, uint64_t va, const void *src, uint64_t len)
         struct vma *v = vm_find(mm, page);
         if (!v || vm_fill(mm, v, page))
             return -EFAULT;
+        /* Through the direct map, which ignores PTE_W: copy a shared page first. */
         uint64_t *pte = vm_walk(mm, page, false);
+        if (!(*pte & PTE_SHM) && mm_page_refs(phys_to_virt(*pte & PTE_ADDR)) > 1 &&
+            vm_cow_break(v, pte) < 0)
+            return -ENOMEM;
         memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + off, s, n);
         s += n;
         va += n;
         len -= n;
     }
     return 0;
+}
+
+/*
+ * A write fault on the copy-on-write page (pte) at (addr): break it, and the
+ * other copy-on-write pages of (v) in its aligned VM_COW_AROUND block, which
+ * are likely written next (memset, a growing heap).  One fault costs as much
+ * as 30-50 page copies on kvm_pvm.  The block lies inside one page table.
+ */
+#define VM_COW_AROUND 16
+
+static int vm_cow_around(struct mm *mm, struct vma *v, uint64_t *pte, uint64_t addr)
+{
+    int r = vm_cow_break(v, pte);
+    bool copied = r > 0;
+    uint64_t first = ALIGN_DOWN(addr, VM_COW_AROUND * PAGE_SIZE);
+    uint64_t *t = pte - ((addr - first) >> 12);
+
+    for (unsigned i = 0; r >= 0 && i < VM_COW_AROUND; i++) {
+        uint64_t va = first + i * PAGE_SIZE;
+        if (va < v->start || va >= v->end || !(t[i] & PTE_COW))
+            continue;
+        int c = vm_cow_break(v, &t[i]);
+        if (c < 0)
+            break; /* out of memory: the rest fault one by one */
+        copied |= c > 0;
+    }
+    /* Other threads' CPUs may still read the old pages, which another
+     * sharer may free: their read-only entries must go too. */
+    if (copied && mm->refs > 1)
+        vm_tlb_shootdown(mm);
+    return r < 0 ? r : 0;
 }
 
 int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
@@ -328,6 +395,8 @@ int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
         return -EFAULT;
     uint64_t *pte = vm_walk(mm, ALIGN_DOWN(addr, PAGE_SIZE), false);
     if (pte && (*pte & PTE_P)) {
+        if (write && (*pte & PTE_COW))
+            return vm_cow_around(mm, v, pte, addr);
         /* Present and allowed: a stale TLB entry from before a change. */
         invlpg(addr);
         return 0;
@@ -335,33 +404,98 @@ int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
     return vm_fill(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
-static int vm_copy_tables(struct mm *dst, uint64_t *t, int level, uint64_t va_base)
+/*
+ * Fork policy, from measurements on kvm_pvm (README, Memory): a write fault
+ * costs 35-60 us, a page copy about 1 us, and every parent PTE fork edits
+ * makes the host re-shadow the parent's pages on their next touch.  So a
+ * page table with few writable pages is copied outright (the parent's table
+ * is left alone), and pages the two sides write right after fork, the stack
+ * top and the thread's TLS block, are always copied.
+ */
+#define VM_FORK_COPY_MAX 64 /* writable pages in one page table */
+
+struct vm_fork {
+    struct mm *dst;
+    uint64_t hot[3];  /* page addresses copied whatever the policy */
+    bool wprotected; /* a parent PTE lost PTE_W: the parent's TLB needs a flush */
+};
+
+static bool vm_fork_hot(const struct vm_fork *f, uint64_t va)
 {
-    static const unsigned shift[4] = { 39, 30, 21, 12 };
+    for (unsigned i = 0; i < ARRAY_SIZE(f->hot); i++)
+        if (f->hot[i] == va)
+            return true;
+    return false;
+}
+
+/* Give (f)'s child a private copy of (pg) with the parent's PTE flags (flags). */
+static int vm_fork_copy(uint64_t *pte, const void *pg, uint64_t flags)
+{
+    void *copy = mm_alloc_pages(1);
+
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, pg, PAGE_SIZE);
+    *pte = virt_to_phys(copy) | flags;
+    return 0;
+}
+
+/*
+ * The leaf table (t) mapping from (va_base): copy or share each page with
+ * the child.  Shared pages of VM_SHARED mappings stay writable in both;
+ * shared private pages become read-only and PTE_COW in both when writable
+ * (read-only ones need no mark: vm_protect checks the count).
+ */
+static int vm_fork_table(struct vm_fork *f, uint64_t *t, uint64_t va_base)
+{
+    unsigned writable = 0;
+
+    for (unsigned i = 0; i < 512; i++)
+        if ((t[i] & (PTE_P | PTE_W)) == (PTE_P | PTE_W) && !(t[i] & PTE_SHM))
+            writable++;
+    bool copy_all = writable <= VM_FORK_COPY_MAX;
+    for (unsigned i = 0; i < 512; i++) {
+        if (!(t[i] & PTE_P) || (t[i] & PTE_SHARED))
+            continue; /* the stub is already mapped by vm_create */
+        uint64_t va = va_base + ((uint64_t)i << 12);
+        uint64_t *pte = vm_walk(f->dst, va, true);
+        if (!pte)
+            return -ENOMEM;
+        void *pg = phys_to_virt(t[i] & PTE_ADDR);
+        bool priv_w = (t[i] & PTE_W) && !(t[i] & PTE_SHM);
+        if (!(priv_w && (copy_all || vm_fork_hot(f, va))) && mm_page_get(pg)) {
+            if (priv_w) {
+                t[i] = (t[i] & ~PTE_W) | PTE_COW;
+                f->wprotected = true;
+            }
+            *pte = t[i];
+            continue;
+        }
+        /* Copied by policy, or the page's count is saturated. */
+        int err = vm_fork_copy(pte, pg, t[i] & ~PTE_ADDR);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static int vm_fork_tables(struct vm_fork *f, uint64_t *t, int level, uint64_t va_base)
+{
+    static const unsigned shift[3] = { 39, 30, 21 };
 
     for (unsigned i = 0; i < (level == 0 ? 256u : 512u); i++) {
         if (!(t[i] & PTE_P))
             continue;
         uint64_t va = va_base + ((uint64_t)i << shift[level]);
-        if (level < 3) {
-            int err = vm_copy_tables(dst, phys_to_virt(t[i] & PTE_ADDR), level + 1, va);
-            if (err)
-                return err;
-            continue;
-        }
-        if (t[i] & PTE_SHARED)
-            continue; /* the stub, already mapped by vm_create */
-        uint64_t *pte = vm_walk(dst, va, true);
-        void *pg = mm_alloc_pages(1);
-        if (!pte || !pg)
-            return -ENOMEM;
-        memcpy(pg, phys_to_virt(t[i] & PTE_ADDR), PAGE_SIZE);
-        *pte = virt_to_phys(pg) | (t[i] & ~PTE_ADDR);
+        uint64_t *next = phys_to_virt(t[i] & PTE_ADDR);
+        int err = level < 2 ? vm_fork_tables(f, next, level + 1, va) : vm_fork_table(f, next, va);
+        if (err)
+            return err;
     }
     return 0;
 }
 
-struct mm *vm_clone(struct mm *src)
+struct mm *vm_clone(struct mm *src, uint64_t sp, uint64_t tls)
 {
     struct mm *mm = vm_create();
 
@@ -379,7 +513,16 @@ struct mm *vm_clone(struct mm *src)
     }
     mm->brk_start = src->brk_start;
     mm->brk = src->brk;
-    if (vm_copy_tables(mm, src->root, 0, 0))
+    struct vm_fork f = {
+        .dst = mm,
+        .hot = { ALIGN_DOWN(sp, PAGE_SIZE), ALIGN_DOWN(sp - 512, PAGE_SIZE), ALIGN_DOWN(tls, PAGE_SIZE) },
+    };
+    int err = vm_fork_tables(&f, src->root, 0, 0);
+    /* (src)'s writable TLB entries for what is now copy-on-write must go,
+     * failed or not: one CR3 reload per CPU after the whole walk. */
+    if (f.wprotected)
+        vm_tlb_shootdown(src);
+    if (err)
         goto err;
     return mm;
 err:

@@ -182,6 +182,13 @@ def test_cow():
 
 
 @needs_exec
+def test_cow_cases():
+    """fork's copy-on-write: both sides writing, three sharers, brk, mmap,
+    stack, MAP_SHARED, munmap/mprotect/execve in the child, no page leaked."""
+    assert_success(rexec(prog("cow_cases"), opts=["--mem", "128M"]))
+
+
+@needs_exec
 def test_exec():
     r = rexec(prog("exec"), "/bin/hello", opts=["--add", f"{tool('hello')}:/bin/hello"])
     out = lines(r.stdout)
