@@ -8,7 +8,7 @@ Q := $(if $(filter 1,$(V)),,@)
 
 CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. -MMD -MP
-HOST_LDLIBS := -lpthread
+HOST_LDLIBS := -luring -lpthread
 
 .PHONY: all test unit bench install clean
 all: $(BUILD)/ringos.elf $(BUILD)/ringvisor

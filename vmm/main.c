@@ -61,6 +61,10 @@ static const char usage_run[] =
     "                   bench=cpuloop, demo)\n"
     "  --mem SIZE       guest RAM, e.g. 64M, 2G; a multiple of 2M (default 64M)\n"
     "  --cpus N         number of vCPUs, 1-64 (default 1)\n"
+    "  --disk PATH[,ro][,id=NAME]\n"
+    "                   a raw disk image as a virtio-blk device (repeatable;\n"
+    "                   ringos mounts it at /mnt/NAME, default vda, vdb, ...)\n"
+    "  --rng            a virtio-rng device fed by the host's getrandom()\n"
     "  -v, --verbose    report the host kind and VM layout on stderr (-vv: more)\n"
     "  -h, --help       show this help\n";
 
@@ -77,6 +81,8 @@ static const char usage_exec[] =
     "  --add HOSTPATH:GUESTPATH   put a host file into the guest's file system\n"
     "  --mem SIZE                 guest RAM, e.g. 64M, 2G (default 64M)\n"
     "  --cpus N                   number of vCPUs, 1-64 (default 1)\n"
+    "  --disk PATH[,ro][,id=NAME] a raw disk image, mounted at /mnt/NAME (vda, vdb, ...)\n"
+    "  --rng                      a virtio-rng device fed by the host's getrandom()\n"
     "  --kernel PATH              another ringos image (default: the built-in one)\n"
     "  --cmdline STR              extra kernel command-line words\n"
     "  -v, --verbose              report the host kind and VM layout on stderr\n"
@@ -108,9 +114,10 @@ struct launch {
     unsigned nr_env;
     const char *add[256];
     unsigned nr_add;
+    char disk_path[RV_DEV_MAX][4096];
 };
 
-enum { OPT_ENV = 256, OPT_ADD };
+enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG };
 
 static const struct option launch_opts[] = {
     { "kernel", required_argument, NULL, 'k' },
@@ -120,10 +127,37 @@ static const struct option launch_opts[] = {
     { "cpus", required_argument, NULL, 'n' },
     { "env", required_argument, NULL, OPT_ENV },
     { "add", required_argument, NULL, OPT_ADD },
+    { "disk", required_argument, NULL, OPT_DISK },
+    { "rng", no_argument, NULL, OPT_RNG },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
 };
+
+/* --disk PATH[,ro][,id=NAME]: the n-th disk is vda, vdb, ... unless named.
+ * Returns -1 to go on or an exit status. */
+static int add_disk(struct launch *l, const char *spec)
+{
+    unsigned n = l->cfg.nr_disks;
+    struct vm_disk *d = &l->cfg.disks[n];
+    const char *why;
+    char msg[256];
+
+    if (n == RV_DEV_MAX - 1) /* one slot stays for virtio-rng */
+        return usage_error("--disk: too many (at most %s)", "15");
+    if (parse_disk(spec, l->disk_path[n], sizeof(l->disk_path[n]), &d->ro, d->name, &why)) {
+        snprintf(msg, sizeof(msg), "--disk '%.100s': %s", spec, why);
+        return usage_error("%s", msg);
+    }
+    if (!d->name[0])
+        snprintf(d->name, sizeof(d->name), "vd%c", 'a' + n);
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(l->cfg.disks[i].name, d->name))
+            return usage_error("--disk: two disks are named '%s' (use id=)", d->name);
+    d->path = l->disk_path[n];
+    l->cfg.nr_disks++;
+    return -1;
+}
 
 /* Parse the options of (cmd) ("run" or "exec").  Returns -1 to go on, or an
  * exit status (0 after --help, 2 for bad input). */
@@ -132,7 +166,7 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
 {
     bool exec = !strcmp(cmd, "exec");
     uint64_t v;
-    int c, err;
+    int c, err, r;
 
     opterr = 0;
     optind = 1;
@@ -184,6 +218,12 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
                 return usage_error("--add: too many (at most %s)", "256");
             l->add[l->nr_add++] = optarg;
             break;
+        case OPT_DISK:
+            r = add_disk(l, optarg);
+            if (r >= 0)
+                return r;
+            break;
+        case OPT_RNG: l->cfg.rng = true; break;
         case 'v': l->cfg.verbose++; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -375,6 +415,8 @@ static int launch(struct launch *l)
     if (err) {
         if (kind == VM_ERR_INPUT && l->kernel_path && err == -ENOEXEC)
             fprintf(stderr, "ringvisor: kernel '%s': %s\n", l->kernel_path, why);
+        else if (why == vm.why_buf) /* it names the file and the reason */
+            fprintf(stderr, "ringvisor: %s\n", why);
         else
             fprintf(stderr, "ringvisor: %s: %s\n", why, strerror(-err));
         if (sigfd >= 0)

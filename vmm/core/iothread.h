@@ -8,7 +8,7 @@
 
 #include <pthread.h>
 
-#define IOTHREAD_MAX_FDS 16
+#define IOTHREAD_MAX_FDS 64
 
 struct iothread_src {
     int fd;

@@ -50,7 +50,7 @@ static int irq_commit(struct irq *irq)
         n++;
     }
     rt->nr = n;
-    if (ioctl(irq->vm_fd, KVM_SET_GSI_ROUTING, rt) < 0)
+    if (irq->vm_fd >= 0 && ioctl(irq->vm_fd, KVM_SET_GSI_ROUTING, rt) < 0)
         err = -errno;
     free(rt);
     return err;
@@ -74,7 +74,7 @@ int irq_alloc(struct irq *irq)
     }
     req.fd = (uint32_t)fd;
     req.gsi = (uint32_t)gsi;
-    if (ioctl(irq->vm_fd, KVM_IRQFD, &req) < 0) {
+    if (irq->vm_fd >= 0 && ioctl(irq->vm_fd, KVM_IRQFD, &req) < 0) {
         err = -errno;
         close(fd);
         goto out;

@@ -24,6 +24,7 @@ struct irq {
     uint32_t data[IRQ_MAX_GSI];        /* MSI data */
 };
 
+/* (vm_fd) < 0: no VM (host-only tests): eventfds without KVM behind them. */
 void irq_init(struct irq *irq, int vm_fd);
 void irq_exit(struct irq *irq);
 

@@ -25,9 +25,8 @@
 
 #define GUEST_ERROR_LOG_MAX 10
 
-void vm_guest_error(struct vm *vm, const char *fmt, ...)
+static void vm_guest_verror(struct vm *vm, const char *fmt, va_list ap)
 {
-    va_list ap;
     unsigned n;
 
     pthread_mutex_lock(&vm->lock);
@@ -39,10 +38,27 @@ void vm_guest_error(struct vm *vm, const char *fmt, ...)
         fprintf(stderr, "ringvisor: guest error: further guest errors not logged\n");
         return;
     }
-    va_start(ap, fmt);
     fprintf(stderr, "ringvisor: guest error: ");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+void vm_guest_error(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vm_guest_verror(vm, fmt, ap);
+    va_end(ap);
+}
+
+/* The same, as devices call it (they know no struct vm). */
+static void dev_guest_error(void *opaque, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vm_guest_verror(opaque, fmt, ap);
     va_end(ap);
 }
 
@@ -190,6 +206,49 @@ static void on_kick_timer(void *opaque)
     if (ioctl(vm->fd, KVM_IOEVENTFD, &kick) < 0 && vm->verbose)
         fprintf(stderr, "ringvisor: no ioeventfd for the doorbell (%s): kicks stay exits\n",
                 strerror(errno));
+    for (unsigned i = 0; i < vm->nr_vpci; i++) {
+        int err = vpci_use_ioeventfds(vm->vpci[i]);
+
+        if (err && vm->verbose)
+            fprintf(stderr, "ringvisor: %s: no ioeventfds (%s): queue kicks stay exits\n",
+                    vm->vpci[i]->name, strerror(-err));
+    }
+}
+
+/* The PCI bus and the virtio devices the configuration asks for.  Before
+ * the boot area is built: the start-info page lists them. */
+static int vm_pci_create(struct vm *vm, const struct vm_config *cfg, const char **why,
+                         enum vm_error_kind *kind)
+{
+    struct vpci_env env = { .mem = &vm->mem, .irq = &vm->irq, .io = &vm->io, .vm_fd = vm->fd,
+                            .guest_error = dev_guest_error, .opaque = vm };
+    int err;
+
+    *why = "cannot set up the PCI bus";
+    err = pci_host_init(&vm->pci, &vm->bus);
+    for (unsigned i = 0; !err && i < cfg->nr_disks; i++) {
+        const struct vm_disk *d = &cfg->disks[i];
+        const char *disk_why = NULL;
+
+        err = vblk_create(&vm->blk[i], d->path, d->ro, d->name, &env, &vm->pci, &disk_why);
+        if (err) {
+            snprintf(vm->why_buf, sizeof(vm->why_buf), "disk '%s': %s", d->path, disk_why);
+            *why = vm->why_buf;
+            *kind = vm->blk[i] || err == -ENOMEM || err == -ENOSPC ? VM_ERR_HOST : VM_ERR_INPUT;
+            return err;
+        }
+        vm->nr_blk++;
+        vm->vpci[vm->nr_vpci++] = &vm->blk[i]->pci;
+    }
+    if (!err && cfg->rng) {
+        *why = "cannot set up virtio-rng";
+        err = vrng_create(&vm->rng, &env, &vm->pci);
+        if (!err)
+            vm->vpci[vm->nr_vpci++] = &vm->rng->pci;
+    }
+    for (unsigned i = 0; !err && i < vm->nr_vpci; i++)
+        vpci_describe(vm->vpci[i], &vm->devs[i]);
+    return err;
 }
 
 static int vm_devices_init(struct vm *vm, const char **why)
@@ -203,8 +262,6 @@ static int vm_devices_init(struct vm *vm, const char **why)
         err = bus_register(&vm->bus, BUS_PIO, RV_PORT_KICK, 1, port_kick, vm);
     if (!err)
         err = reqring_init(&vm->ring, &vm->mem, vm->boot.req_ring, ring_console, vm);
-    if (!err)
-        err = iothread_init(&vm->io);
     if (err)
         return err;
     vm->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -267,6 +324,7 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
         /* Input arrives as an MSI, which needs the in-kernel local APIC. */
         .con_in = vm->irqchip, .con_in_vector = PVCON_VECTOR,
         .con_flags = cfg->console_flags,
+        .devs = vm->devs, .nr_devs = vm->nr_vpci,
     };
     struct timespec ts;
     int err;
@@ -364,6 +422,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
         goto fail;
     }
     vm->host_kind = arch_detect_host(vm);
+    err = iothread_init(&vm->io);
+    if (err) {
+        *why = "cannot start the I/O thread";
+        goto fail;
+    }
+    err = vm_pci_create(vm, cfg, why, kind);
+    if (err)
+        goto fail;
     err = vm_load(vm, cfg, why, kind);
     if (err)
         goto fail;
@@ -390,6 +456,12 @@ void vm_destroy(struct vm *vm)
     if (vm->io.epfd >= 0)
         iothread_exit(&vm->io);
     vm->io.epfd = -1;
+    for (unsigned i = 0; i < vm->nr_blk; i++)
+        vblk_destroy(vm->blk[i]);
+    vm->nr_blk = 0;
+    vrng_destroy(vm->rng);
+    vm->rng = NULL;
+    vm->nr_vpci = 0;
     reqring_exit(&vm->ring);
     for (uint32_t i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {
         if (vm->vcpu[i].run)

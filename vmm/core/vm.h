@@ -18,9 +18,18 @@
 #include "vmm/core/irq.h"
 #include "vmm/core/mem.h"
 #include "vmm/core/reqring.h"
+#include "vmm/dev/pci_host.h"
 #include "vmm/dev/pvcon.h"
+#include "vmm/dev/virtio/blk.h"
+#include "vmm/dev/virtio/rng.h"
 
 struct kvm_run;
+
+struct vm_disk {
+    const char *path;
+    bool ro;
+    char name[16];          /* "vda", or the user's id= */
+};
 
 struct vm_config {
     const uint8_t *kernel;  /* ELF image bytes */
@@ -34,6 +43,9 @@ struct vm_config {
     int console_fd;         /* where guest console output goes */
     int console_in_fd;      /* where console input comes from, or -1 */
     uint32_t console_flags; /* RV_CON_* (RV_CON_TTY: a raw-mode terminal) */
+    struct vm_disk disks[RV_DEV_MAX];
+    unsigned nr_disks;
+    bool rng;               /* add a virtio-rng device */
 };
 
 struct vcpu {
@@ -60,6 +72,14 @@ struct vm {
     struct pvcon con;
     struct iothread io;
     struct irq irq;         /* MSI routes and irqfds */
+    struct pci_host pci;
+    struct vblk *blk[RV_DEV_MAX];
+    unsigned nr_blk;
+    struct vrng *rng;
+    struct vpci *vpci[RV_DEV_MAX]; /* every virtio device, in slot order */
+    unsigned nr_vpci;
+    struct rv_dev devs[RV_DEV_MAX]; /* what the start-info page lists */
+    char why_buf[512];      /* vm_create's reason when it names a file */
     int kick_fd;            /* eventfd behind RV_PORT_KICK */
     int kick_timer_fd;      /* when to make kick_fd an ioeventfd */
     uint32_t nr_vcpus;

@@ -195,7 +195,7 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     struct area a = { .mem = mem };
     struct rv_start_info *si;
     size_t cmdlen = strlen(cfg->cmdline);
-    gpa_t shared_lo, boot_lo, cmdline, initrd = 0;
+    gpa_t shared_lo, boot_lo, cmdline, initrd = 0, devs = 0;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -205,6 +205,10 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     }
     if (cmdlen >= RV_CMDLINE_MAX) {
         *why = "command line too long (at most 4095 bytes)";
+        return -EINVAL;
+    }
+    if (cfg->nr_devs > RV_DEV_MAX) {
+        *why = "too many devices";
         return -EINVAL;
     }
     err = check_image(mem, img, why);
@@ -234,6 +238,11 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     cmdline = area_alloc(&a, cmdlen + 1, PAGE);
     if (!out->start_info || !cmdline)
         return -E2BIG;
+    if (cfg->nr_devs) {
+        devs = area_alloc(&a, cfg->nr_devs * sizeof(struct rv_dev), 64);
+        if (!devs)
+            return -E2BIG;
+    }
     for (uint32_t i = 0; i < cfg->nr_vcpus; i++) {
         gpa_t g = area_alloc(&a, PAGE, PAGE);
         gpa_t stack = area_alloc(&a, BOOT_STACK_SIZE, PAGE);
@@ -261,6 +270,9 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     out->entry = img->entry;
 
     memcpy(mem_gpa(mem, cmdline, cmdlen + 1), cfg->cmdline, cmdlen + 1);
+    if (cfg->nr_devs)
+        memcpy(mem_gpa(mem, devs, cfg->nr_devs * sizeof(struct rv_dev)), cfg->devs,
+               cfg->nr_devs * sizeof(struct rv_dev));
     if (cfg->initrd_size)
         memcpy(mem_gpa(mem, initrd, cfg->initrd_size), cfg->initrd, cfg->initrd_size);
 
@@ -282,6 +294,12 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     si->req_ring_gpa = out->req_ring;
     si->ram_size = mem->size;
     si->ram_top = mem_end(mem);
+    if (cfg->nr_devs) {
+        si->features |= RV_FEAT_DEVICES;
+        si->dev_gpa = devs;
+        si->dev_count = cfg->nr_devs;
+        si->dev_size = sizeof(struct rv_dev);
+    }
     if (cfg->con_in) {
         si->features |= RV_FEAT_CON_IN;
         si->con_in_gpa = out->con_in;

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-blk (virtio 1.2 sec. 5.2) over a raw image file, asynchronous
+ * through io_uring on the VM's I/O thread: a vCPU never waits for the disk.
+ */
+#ifndef VMM_VIRTIO_BLK_H
+#define VMM_VIRTIO_BLK_H
+
+#include <liburing.h>
+#include <stdbool.h>
+
+#include "vmm/backend/rawfile.h"
+#include "vmm/dev/virtio/pci.h"
+
+struct vblk_req;
+
+struct vblk {
+    struct vpci pci;
+    struct rawfile file;
+    char id[21];              /* VIRTIO_BLK_T_GET_ID: up to 20 bytes */
+    struct io_uring ring;
+    bool ring_ok;
+    int ring_efd;             /* completions: an eventfd the I/O thread serves */
+    struct vblk_req *reqs;    /* VQ_MAX_SIZE of them */
+    struct vblk_req *free;
+    unsigned inflight;
+};
+
+/* Open (path) and put a virtio-blk function named (name) on (host). */
+int vblk_create(struct vblk **out, const char *path, bool ro, const char *name,
+                const struct vpci_env *env, struct pci_host *host, const char **why)
+    __attribute__((warn_unused_result));
+void vblk_destroy(struct vblk *b);
+
+#endif
