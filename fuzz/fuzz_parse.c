@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* libFuzzer target: parse_size() and parse_uint() on any NUL-terminated
+/* libFuzzer target: parse_size(), parse_uint() and parse_disk() on any NUL-terminated
  * string, cross-checked against strtoull() on plain digit strings. */
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (eu == 0 && parse_uint(s, 1, 64, &lim) == 0 && (lim < 1 || lim > 64))
         abort();
+
+    /* --disk: a result is a non-empty path and a valid (or no) id. */
+    char path[64], id[DISK_ID_MAX + 1];
+    const char *why = NULL;
+    bool ro;
+    if (parse_disk(s, path, sizeof(path), &ro, id, &why) == 0) {
+        if (!path[0] || strchr(path, ',') || strlen(id) > DISK_ID_MAX || id[0] == '.')
+            abort();
+    } else if (!why) {
+        abort();
+    }
     free(s);
     return 0;
 }

@@ -80,6 +80,34 @@ def seeds():
     for i, s in enumerate([b"64M", b"2G", b"512", b"64MiB", b"8gb", b"18446744073709551615",
                            b"17179869184G", b"12x", b" 1"]):
         yield "fuzz_parse", "s%d" % i, s
+    for i, s in enumerate([b"disk.img", b"a.img,ro", b"a.img,ro,id=data", b"a,id=.x", b",ro",
+                           b"a,id=0123456789abcdef"]):
+        yield "fuzz_parse", "d%d" % i, s
+
+    # One queue of 8 at 0x1000 (desc), 0x2000 (avail), 0x3000 (used):
+    # a header + data + status chain, and an indirect one.
+    def desc(addr, length, flags, nxt):
+        return struct.pack("<QIHH", addr, length, flags, nxt)
+
+    hdr = struct.pack("<HBBHHH", 8, 3, 0, 0x100, 0x200, 0x300)
+    table = desc(0x8000, 16, 1, 1) + desc(0x8100, 512, 3, 2) + desc(0x8400, 1, 2, 0)
+    yield "fuzz_virtq", "chain", hdr + ram([(0x1000, table),
+                                            (0x2000, struct.pack("<HHH", 0, 1, 0))], 0x9000)
+    yield "fuzz_virtq", "indirect", hdr + ram([(0x1000, desc(0x4000, 48, 4, 0)),
+                                               (0x4000, table),
+                                               (0x2000, struct.pack("<HHHH", 0, 2, 0, 0))], 0x9000)
+
+    # virtio-pci: enable memory decoding, negotiate, set up queue 0, DRIVER_OK, kick.
+    def op(kind, length_log2, off, val, write=True):
+        return struct.pack("<BBHQ", kind, length_log2 | (4 if write else 0), off, val)
+
+    yield "fuzz_vpci", "setup", b"".join([
+        op(1, 2, 0, 0x80000800 | 0x04), op(2, 1, 0, 0x6),
+        op(0, 0, 0x14, 3), op(0, 2, 0x08, 1), op(0, 2, 0x0c, 1), op(0, 0, 0x14, 0x0b),
+        op(0, 1, 0x16, 0), op(0, 1, 0x18, 8), op(0, 3, 0x20, 0x1000), op(0, 3, 0x28, 0x2000),
+        op(0, 3, 0x30, 0x3000), op(0, 1, 0x1c, 1), op(0, 0, 0x14, 0x0f),
+        op(0, 2, 0x4000, 0xfee00000), op(0, 2, 0x400c, 0), op(3, 0, 0, 0),
+        op(0, 0, 0x1000, 0, False), op(0, 0, 0x14, 0)])
 
 
 def main():

@@ -132,6 +132,7 @@ int main(void)
     suite_bus();
     suite_pvcon();
     suite_cpio();
+    suite_virtq();
     if (run.known_bugs)
         printf("%u known bugs in the code under test (see KNOWN BUG lines)\n",
                run.known_bugs);

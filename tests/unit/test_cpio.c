@@ -86,7 +86,7 @@ static void test_cpio_args_keep_empty_strings(void)
     n = entries(&c, e, 4);
     CHECK_EQ(n, 2);
     CHECK(!strcmp(e[0].name, ".ringos"));
-    CHECK(!strcmp(e[1].name, RV_ARGS_PATH + 1));
+    CHECK(!strcmp(e[1].name, &RV_ARGS_PATH[1]));
     CHECK_EQ(e[1].size, sizeof(want));
     CHECK(!memcmp(e[1].data, want, sizeof(want)));
     cpio_free(&c);

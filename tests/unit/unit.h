@@ -85,5 +85,6 @@ void suite_parse(void);
 void suite_bus(void);
 void suite_pvcon(void);
 void suite_cpio(void);
+void suite_virtq(void);
 
 #endif

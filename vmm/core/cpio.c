@@ -120,9 +120,9 @@ int cpio_add_args(struct cpio *c, int argc, const char *const *argv, unsigned en
         fwrite(envp[i], 1, strlen(envp[i]) + 1, f);
     if (fclose(f))
         return -ENOMEM;
-    err = cpio_add_parents(c, RV_ARGS_PATH + 1);
+    err = cpio_add_parents(c, &RV_ARGS_PATH[1]);
     if (!err)
-        err = cpio_add(c, RV_ARGS_PATH + 1, 0100644, buf, len);
+        err = cpio_add(c, &RV_ARGS_PATH[1], 0100644, buf, len);
     free(buf);
     return err;
 }
