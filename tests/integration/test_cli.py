@@ -4,6 +4,7 @@ clear line on stderr and exit status 2 (no /dev/kvm needed for most)."""
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -127,3 +128,93 @@ def test_kvm_missing(ringvisor):
         pytest.skip("cannot mount in a new namespace here: " + r.stderr.strip())
     assert r.returncode == 2
     assert "/dev/kvm does not exist" in r.stderr
+
+
+# --- disks -------------------------------------------------------------------
+
+BAD_DISKS = [
+    ("", "no image path"),
+    (",ro", "no image path"),
+    ("IMG,rx", "unknown option"),
+    ("IMG,id=", "unknown option"),
+    ("IMG,id=.hidden", "id= takes"),
+    ("IMG,id=has/slash", "id= takes"),
+    ("IMG,id=" + "x" * 16, "id= takes"),
+]
+
+
+@pytest.mark.parametrize("spec,message", BAD_DISKS, ids=[s or "empty" for s, _ in BAD_DISKS])
+def test_bad_disk_spec(ringvisor, tmp_path, spec, message):
+    img = tmp_path / "d.img"
+    img.write_bytes(b"\0" * 4096)
+    r = run([ringvisor, "run", "--disk", spec.replace("IMG", str(img))])
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert r.stderr.startswith("ringvisor: ") and r.stderr.count("\n") == 1
+
+
+def test_two_disks_with_one_name(ringvisor, tmp_path):
+    a, b = tmp_path / "a.img", tmp_path / "b.img"
+    for p in (a, b):
+        p.write_bytes(b"\0" * 4096)
+    r = run([ringvisor, "run", "--disk", f"{a},id=x", "--disk", f"{b},id=x"])
+    assert r.returncode == 2 and "two disks are named 'x'" in r.stderr, r.stderr
+
+
+@needs_kvm
+@pytest.mark.parametrize("content,message", [
+    (None, "No such file or directory"),
+    (b"\0" * 1000, "not a non-zero multiple of 512"),
+    (b"", "not a non-zero multiple of 512"),
+])
+def test_bad_disk_image(ringvisor, tmp_path, content, message):
+    img = tmp_path / "d.img"
+    if content is not None:
+        img.write_bytes(content)
+    r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", str(img)])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == f"ringvisor: disk '{img}': {message}\n" or message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+@needs_kvm
+def test_disk_directory_is_refused(ringvisor, tmp_path):
+    r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", str(tmp_path)])
+    assert r.returncode == 2 and "Is a directory" in r.stderr, r.stderr
+    r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{tmp_path},ro"])
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+
+
+@needs_kvm
+def test_writable_disk_is_locked(ringvisor, tmp_path):
+    """A second VM cannot open an image another VM writes; read-only
+    sharing works; the lock goes with the first VM."""
+    img = tmp_path / "d.img"
+    img.write_bytes(b"\0" * (1 << 20))
+    holder = subprocess.Popen([ringvisor, "run", "--cmdline", "test=idle", "--disk", str(img)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{img},ro"])
+            if r.returncode == 2 or time.monotonic() > deadline:
+                break
+        assert r.returncode == 2 and "in use by another VM" in r.stderr, r.stderr
+        r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", str(img)])
+        assert r.returncode == 2 and "in use by another VM" in r.stderr, r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", str(img)])
+    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    # Two readers share it.
+    reader = subprocess.Popen([ringvisor, "run", "--cmdline", "test=idle", "--disk",
+                               f"{img},ro"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{img},ro"])
+        assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    finally:
+        reader.kill()
+        reader.wait()
