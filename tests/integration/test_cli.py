@@ -194,11 +194,9 @@ def test_writable_disk_is_locked(ringvisor, tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{img},ro"])
-            if r.returncode == 2 or time.monotonic() > deadline:
-                break
+        # Its first line comes after it opened (and locked) the disk.
+        assert holder.stdout.readline().startswith(b"ringos: "), holder.stderr.read()
+        r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{img},ro"])
         assert r.returncode == 2 and "in use by another VM" in r.stderr, r.stderr
         r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", str(img)])
         assert r.returncode == 2 and "in use by another VM" in r.stderr, r.stderr
@@ -212,7 +210,7 @@ def test_writable_disk_is_locked(ringvisor, tmp_path):
                                f"{img},ro"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL)
     try:
-        time.sleep(0.3)
+        assert reader.stdout.readline().startswith(b"ringos: "), reader.stderr.read()
         r = run([ringvisor, "run", "--cmdline", "test=boot", "--disk", f"{img},ro"])
         assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
     finally:
