@@ -65,6 +65,8 @@ static const char usage_run[] =
     "                   a raw disk image as a virtio-blk device (repeatable;\n"
     "                   ringos mounts it at /mnt/NAME, default vda, vdb, ...)\n"
     "  --rng            a virtio-rng device fed by the host's getrandom()\n"
+    "  --virtio-console stdin/stdout as a virtio-console device (hvc0) instead of\n"
+    "                   ringvisor's own console rings\n"
     "  -v, --verbose    report the host kind and VM layout on stderr (-vv: more)\n"
     "  -h, --help       show this help\n";
 
@@ -117,7 +119,7 @@ struct launch {
     char disk_path[RV_DEV_MAX][4096];
 };
 
-enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG };
+enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS };
 
 static const struct option launch_opts[] = {
     { "kernel", required_argument, NULL, 'k' },
@@ -129,6 +131,7 @@ static const struct option launch_opts[] = {
     { "add", required_argument, NULL, OPT_ADD },
     { "disk", required_argument, NULL, OPT_DISK },
     { "rng", no_argument, NULL, OPT_RNG },
+    { "virtio-console", no_argument, NULL, OPT_VCONS },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
@@ -224,6 +227,7 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
                 return r;
             break;
         case OPT_RNG: l->cfg.rng = true; break;
+        case OPT_VCONS: l->cfg.virtio_console = true; break;
         case 'v': l->cfg.verbose++; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

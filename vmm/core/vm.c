@@ -240,6 +240,12 @@ static int vm_pci_create(struct vm *vm, const struct vm_config *cfg, const char 
         vm->nr_blk++;
         vm->vpci[vm->nr_vpci++] = &vm->blk[i]->pci;
     }
+    if (!err && cfg->virtio_console) {
+        *why = "cannot set up virtio-console";
+        err = vcons_create(&vm->cons, cfg->console_in_fd, cfg->console_fd, &env, &vm->pci);
+        if (!err)
+            vm->vpci[vm->nr_vpci++] = &vm->cons->pci;
+    }
     if (!err && cfg->rng) {
         *why = "cannot set up virtio-rng";
         err = vrng_create(&vm->rng, &env, &vm->pci);
@@ -321,8 +327,9 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
     struct boot_config bc = {
         .nr_vcpus = vm->nr_vcpus, .cmdline = cfg->cmdline ? cfg->cmdline : "",
         .initrd = cfg->initrd, .initrd_size = cfg->initrd_size,
-        /* Input arrives as an MSI, which needs the in-kernel local APIC. */
-        .con_in = vm->irqchip, .con_in_vector = PVCON_VECTOR,
+        /* Input arrives as an MSI, which needs the in-kernel local APIC;
+         * with virtio-console, stdin is that device's. */
+        .con_in = vm->irqchip && !cfg->virtio_console, .con_in_vector = PVCON_VECTOR,
         .con_flags = cfg->console_flags,
         .devs = vm->devs, .nr_devs = vm->nr_vpci,
     };
@@ -461,6 +468,8 @@ void vm_destroy(struct vm *vm)
     vm->nr_blk = 0;
     vrng_destroy(vm->rng);
     vm->rng = NULL;
+    vcons_destroy(vm->cons);
+    vm->cons = NULL;
     vm->nr_vpci = 0;
     reqring_exit(&vm->ring);
     for (uint32_t i = 0; vm->vcpu && i < vm->nr_vcpus; i++) {

@@ -21,6 +21,7 @@
 #include "vmm/dev/pci_host.h"
 #include "vmm/dev/pvcon.h"
 #include "vmm/dev/virtio/blk.h"
+#include "vmm/dev/virtio/console.h"
 #include "vmm/dev/virtio/rng.h"
 
 struct kvm_run;
@@ -46,6 +47,7 @@ struct vm_config {
     struct vm_disk disks[RV_DEV_MAX];
     unsigned nr_disks;
     bool rng;               /* add a virtio-rng device */
+    bool virtio_console;    /* stdin/stdout as a virtio-console device */
 };
 
 struct vcpu {
@@ -76,6 +78,7 @@ struct vm {
     struct vblk *blk[RV_DEV_MAX];
     unsigned nr_blk;
     struct vrng *rng;
+    struct vcons *cons;
     struct vpci *vpci[RV_DEV_MAX]; /* every virtio device, in slot order */
     unsigned nr_vpci;
     struct rv_dev devs[RV_DEV_MAX]; /* what the start-info page lists */
