@@ -49,6 +49,9 @@ RINGOS_SRCS := \
 	ringos/kernel/elf.c \
 	ringos/kernel/vm.c \
 	ringos/kernel/vfs.c \
+	ringos/kernel/bcache.c \
+	ringos/kernel/ext2.c \
+	ringos/kernel/ext2_disk.c \
 	ringos/kernel/proc.c \
 	ringos/kernel/smp.c \
 	ringos/kernel/exec.c \
@@ -57,6 +60,10 @@ RINGOS_SRCS := \
 	ringos/kernel/tty.c \
 	ringos/drivers/hv.c \
 	ringos/drivers/uart.c \
+	ringos/drivers/pci.c \
+	ringos/drivers/virtio.c \
+	ringos/drivers/virtio_blk.c \
+	ringos/drivers/virtio_rng.c \
 	ringos/lib/string.c \
 	ringos/lib/fmt.c
 

@@ -38,5 +38,7 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EOPNOTSUPP 95
+#define EUCLEAN 117
 
 #endif

@@ -37,7 +37,9 @@
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
 
-enum vfs_dev { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_CONSOLE, DEV_SELF_EXE };
+enum vfs_dev { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_CONSOLE, DEV_SELF_EXE, DEV_HWRNG };
+
+struct ext2_fs;
 
 struct inode {
     uint32_t mode;
@@ -51,6 +53,12 @@ struct inode {
     uint64_t mtime_ns;
     int refs;     /* open files and cwds; freed when unlinked and 0 */
     bool unlinked;
+    /* On a mounted disk: data and entries live there (ext2.c), ino is the
+     * disk's inode number, children are read in on first use (loaded). */
+    struct ext2_fs *fs;
+    bool loaded;
+    bool mountpoint; /* the root of (fs), under /mnt */
+    uint32_t nlink;
 };
 
 struct pipe {
@@ -84,6 +92,14 @@ int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **
 /* Resolve all but the last component: (dir) and a pointer into path for the name. */
 int vfs_lookup_parent(struct inode *cwd, const char *path, struct inode **dir, char *name);
 struct inode *vfs_dir_find(struct inode *dir, const char *name, size_t n);
+/* A new child (name, n) of (mode) in (dir), in memory only; NULL without memory. */
+struct inode *vfs_child_new(struct inode *dir, const char *name, size_t n, uint32_t mode);
+/* Forget (dir)'s unused children (a disk directory that failed to load). */
+void vfs_drop_children(struct inode *dir);
+/* Mount every disk's ext2 file system at /mnt/<name>. */
+void vfs_mount_all(void);
+/* Write back (ip)'s file system, or every one when (ip) is NULL: 0 or -EIO. */
+int vfs_sync(struct inode *ip);
 int vfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out);
 int vfs_unlink(struct inode *dir, const char *name, bool rmdir);
 int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname);
@@ -108,7 +124,7 @@ void files_put(struct files *fs);
 int fd_alloc(struct files *fs, struct file *f, int min, bool cloexec);
 struct file *fd_get(struct files *fs, int fd);
 
-/* Fill (buf) with random bytes (RDRAND when present, else a seeded PRNG). */
+/* Fill (buf) with random bytes (virtio-rng, else RDRAND, else a seeded PRNG). */
 void random_fill(void *buf, size_t n);
 
 #endif

@@ -161,6 +161,8 @@ int exec_load(struct proc *p, const char *path, char *const argv[], char *const 
         return -EACCES;
     if (!(ip->mode & 0111))
         return -EACCES;
+    if (ip->fs)
+        return -ENOEXEC; /* disk files have no in-memory image to map */
     err = elf_check(ip->data, ip->size, USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &info);
     if (err)
         return err;

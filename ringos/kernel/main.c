@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "smp.h"
 #include "vfs.h"
+#include "virtio.h"
 #include "vm.h"
 #include "tty.h"
 
@@ -86,7 +87,9 @@ static __noreturn void init_run(const char *path)
     uret_init(); /* syscall MSRs, #PF and user-fault handlers */
     vm_init();   /* the sysret stub page */
     tty_init();  /* console input ring, if the host offers one */
+    virtio_init(); /* virtio-pci disks and entropy */
     vfs_init(boot.initrd_gpa ? phys_to_virt(boot.initrd_gpa) : NULL, boot.initrd_size);
+    vfs_mount_all(); /* each disk's ext2 at /mnt/<name> */
     argv[0] = pathbuf;
     if (vfs_lookup(vfs_root, RV_ARGS_PATH, true, &args) == 0 && S_ISREG(args->mode) &&
         !read_args(args, argv, ARRAY_SIZE(argv), envp, ARRAY_SIZE(envp))) {

@@ -436,6 +436,7 @@ __noreturn void proc_exit(int wstatus)
 
     if (p->tgid == 1 && (!thread || proc_live_threads(1) == 1)) {
         int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+        vfs_sync(NULL); /* disks keep what process 1 wrote */
         hv_poweroff(status);
     }
     if (!thread && proc_live_threads(p->tgid) > 1)
@@ -487,6 +488,7 @@ __noreturn void proc_exit_group(int wstatus)
 
     if (p->tgid == 1) {
         int status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+        vfs_sync(NULL); /* disks keep what process 1 wrote */
         hv_poweroff(status);
     }
     /* The other threads die at their next return to user mode: wake the

@@ -531,6 +531,16 @@ static long sys_ftruncate(int fd, int64_t len)
     return vfs_truncate(f->ip, len);
 }
 
+/* fsync, fdatasync, syncfs: the file's whole disk is written back and flushed. */
+static long sys_fsync(int fd)
+{
+    struct file *f = fd_get(current->files, fd);
+
+    if (!f)
+        return -EBADF;
+    return f->ip ? vfs_sync(f->ip) : -EINVAL;
+}
+
 /* ---- poll and select ------------------------------------------------- */
 
 #define POLLIN 1
@@ -984,6 +994,10 @@ long syscall_dispatch(struct trap_frame *tf)
     case 63: return sys_uname(a0);
     case 72: return sys_fcntl(a0, a1, a2);
     case 77: return sys_ftruncate(a0, a1);
+    case 74: /* fsync */
+    case 75: /* fdatasync */
+    case 306: return sys_fsync(a0); /* syncfs */
+    case 162: return vfs_sync(NULL), 0; /* sync: errors are not reported */
     case 79: return sys_getcwd(a0, a1);
     case 80: /* chdir */
         if ((err = at_lookup(AT_FDCWD, a0, true, &ip, 0)))

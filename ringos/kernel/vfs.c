@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The in-memory file system: initrd tree, tmpfs writes (initrd data is copied
- * on first write), /dev nodes, path lookup with symlinks, pipes, fd tables.
+ * on first write), /dev nodes, path lookup with symlinks, pipes, fd tables,
+ * and the ext2 disks mounted under /mnt (their nodes call into ext2.c).
  */
+#include "blkdev.h"
 #include "cpio.h"
 #include "errno.h"
+#include "ext2.h"
+#include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
@@ -13,6 +17,7 @@
 #include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
+#include "virtio_dev.h"
 #include "x86.h"
 
 struct inode *vfs_root;
@@ -49,6 +54,23 @@ static int vfs_link_child(struct inode *dir, struct inode *ip, const char *name,
     ip->sibling = dir->child;
     dir->child = ip;
     return 0;
+}
+
+struct inode *vfs_child_new(struct inode *dir, const char *name, size_t n, uint32_t mode)
+{
+    struct inode *ip = vfs_inode_new(mode);
+
+    if (ip && vfs_link_child(dir, ip, name, n)) {
+        kfree(ip);
+        return NULL;
+    }
+    return ip;
+}
+
+/* Read a disk directory's entries in before looking at its children. */
+static int vfs_dir_ready(struct inode *dir)
+{
+    return dir->fs && S_ISDIR(dir->mode) && !dir->loaded ? ext2_dir_load(dir) : 0;
 }
 
 /* mkdir -p for archive paths; returns the directory for (path, n). */
@@ -145,6 +167,8 @@ int vfs_init(const uint8_t *data, size_t len)
     vfs_add_dev(dev, "random", DEV_URANDOM);
     vfs_add_dev(dev, "console", DEV_CONSOLE);
     vfs_add_dev(dev, "tty", DEV_CONSOLE);
+    if (virtio_rng_present())
+        vfs_add_dev(dev, "hwrng", DEV_HWRNG);
     vfs_mkpath("tmp", 3)->mode = S_IFDIR | 01777;
     struct inode *self = vfs_mkpath("proc/self", 9);
     struct inode *exe = vfs_inode_new(S_IFLNK | 0777);
@@ -199,6 +223,9 @@ static int vfs_walk(struct inode *cwd, const char *path, bool follow, int depth,
                 ip = ip->parent;
             continue;
         }
+        int err = vfs_dir_ready(ip);
+        if (err)
+            return err;
         struct inode *c = vfs_dir_find(ip, s, n);
         if (!c)
             return -ENOENT;
@@ -251,14 +278,23 @@ int vfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode 
 {
     if (!S_ISDIR(dir->mode))
         return -ENOTDIR;
+    if (dir->unlinked)
+        return -ENOENT;
+    int err = vfs_dir_ready(dir);
+    if (err)
+        return err;
     if (vfs_dir_find(dir, name, strlen(name)))
         return -EEXIST;
     struct inode *ip = vfs_inode_new(mode);
     if (!ip)
         return -ENOMEM;
-    int err = vfs_link_child(dir, ip, name, strlen(name));
-    if (err) {
+    if (dir->fs && (err = ext2_create(dir, name, mode, ip))) {
         kfree(ip);
+        return err;
+    }
+    err = vfs_link_child(dir, ip, name, strlen(name));
+    if (err) {
+        kfree(ip); /* on a disk the entry stays: it shows up after a remount */
         return err;
     }
     dir->mtime_ns = ip->mtime_ns;
@@ -281,6 +317,8 @@ static void vfs_detach(struct inode *ip)
 
 static void vfs_free(struct inode *ip)
 {
+    if (ip->fs)
+        ext2_evict(ip);
     if (ip->cap)
         mm_free_pages(ip->data, ip->cap / PAGE_SIZE);
     kfree(ip->name);
@@ -289,6 +327,9 @@ static void vfs_free(struct inode *ip)
 
 int vfs_unlink(struct inode *dir, const char *name, bool rmdir)
 {
+    int err = vfs_dir_ready(dir);
+    if (err)
+        return err;
     struct inode *ip = vfs_dir_find(dir, name, strlen(name));
 
     if (!ip)
@@ -299,8 +340,10 @@ int vfs_unlink(struct inode *dir, const char *name, bool rmdir)
         return -EISDIR;
     if (rmdir && ip->child)
         return -ENOTEMPTY;
-    if (ip == vfs_root || ip->dev == DEV_SELF_EXE)
+    if (ip == vfs_root || ip->dev == DEV_SELF_EXE || ip->mountpoint)
         return -EBUSY;
+    if (ip->fs && (err = ext2_unlink(dir, name, ip)))
+        return err;
     vfs_detach(ip);
     ip->unlinked = true;
     if (ip->refs == 0)
@@ -310,10 +353,18 @@ int vfs_unlink(struct inode *dir, const char *name, bool rmdir)
 
 int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname)
 {
+    int err;
+
+    if ((err = vfs_dir_ready(odir)) || (err = vfs_dir_ready(ndir)))
+        return err;
     struct inode *ip = vfs_dir_find(odir, oname, strlen(oname));
 
     if (!ip)
         return -ENOENT;
+    if (ip->mountpoint || ip->dev == DEV_SELF_EXE)
+        return -EBUSY;
+    if (odir->fs != ndir->fs)
+        return -EXDEV;
     for (struct inode *d = ndir; d; d = d->parent)
         if (d == ip)
             return -EINVAL; /* into its own subtree */
@@ -325,13 +376,26 @@ int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const 
             return -EISDIR;
         if (!S_ISDIR(old->mode) && S_ISDIR(ip->mode))
             return -ENOTDIR;
-        int err = vfs_unlink(ndir, nname, S_ISDIR(old->mode));
-        if (err)
+        if (old->mountpoint)
+            return -EBUSY;
+        if (S_ISDIR(old->mode) && (err = vfs_dir_ready(old)))
             return err;
+        if (old->child)
+            return -ENOTEMPTY;
     }
     char *nm = kmalloc(strlen(nname) + 1);
     if (!nm)
         return -ENOMEM;
+    if (ip->fs && (err = ext2_rename(odir, oname, ip, ndir, nname, old))) {
+        kfree(nm);
+        return err;
+    }
+    if (old) {
+        vfs_detach(old);
+        old->unlinked = true;
+        if (old->refs == 0)
+            vfs_free(old);
+    }
     strlcpy(nm, nname, strlen(nname) + 1);
     vfs_detach(ip);
     kfree(ip->name);
@@ -368,6 +432,8 @@ int vfs_truncate(struct inode *ip, uint64_t size)
         return -EISDIR;
     if (!S_ISREG(ip->mode))
         return -EINVAL;
+    if (ip->fs)
+        return ext2_truncate(ip, size);
     int err = vfs_reserve(ip, size);
     if (err)
         return err;
@@ -416,6 +482,8 @@ void vfs_iput(struct inode *ip)
 
 struct file *file_open_inode(struct inode *ip, int flags)
 {
+    if (vfs_dir_ready(ip))
+        return NULL; /* getdents reads the children */
     struct file *f = kzalloc(sizeof(*f));
 
     if (!f)
@@ -538,6 +606,16 @@ static long dev_read(struct inode *ip, uint64_t ubuf, size_t n, bool nonblock)
         return tty_read(ubuf, n, nonblock);
     case DEV_ZERO:
         return clear_user(ubuf, n) ? -EFAULT : (long)n;
+    case DEV_HWRNG:
+        while (done < n) {
+            size_t c = MIN(n - done, sizeof(tmp));
+            if (!virtio_rng_fill(tmp, c))
+                return done ? (long)done : -EIO;
+            if (copy_to_user(ubuf + done, tmp, c))
+                return -EFAULT;
+            done += c;
+        }
+        return done;
     case DEV_URANDOM:
         while (done < n) {
             size_t c = MIN(n - done, sizeof(tmp));
@@ -573,6 +651,12 @@ long file_read(struct file *f, uint64_t ubuf, size_t n, int64_t pos)
     if (S_ISDIR(ip->mode))
         return -EISDIR;
     uint64_t off = pos >= 0 ? (uint64_t)pos : f->off;
+    if (ip->fs) {
+        long r = ext2_read(ip, off, ubuf, n);
+        if (r > 0 && pos < 0)
+            f->off = off + r;
+        return r;
+    }
     if (off >= ip->size)
         return 0;
     n = MIN(n, ip->size - off);
@@ -597,6 +681,12 @@ long file_write(struct file *f, uint64_t ubuf, size_t n, int64_t pos)
     uint64_t off = pos >= 0 ? (uint64_t)pos : (f->flags & O_APPEND) ? ip->size : f->off;
     if (off + n < off)
         return -EINVAL;
+    if (ip->fs) {
+        long r = ext2_write(ip, off, ubuf, n);
+        if (r > 0 && pos < 0)
+            f->off = off + r;
+        return r;
+    }
     int err = vfs_reserve(ip, off + n);
     if (err)
         return err;
@@ -690,6 +780,8 @@ void random_fill(void *buf, size_t n)
 {
     uint8_t *b = buf;
 
+    if (virtio_rng_fill(buf, n))
+        return;
     while (n) {
         uint64_t v;
         if (!rdrand64(&v)) {
@@ -706,4 +798,66 @@ void random_fill(void *buf, size_t n)
         b += c;
         n -= c;
     }
+}
+
+/* ---- disks ------------------------------------------------------------ */
+
+void vfs_drop_children(struct inode *dir)
+{
+    struct inode **pp = &dir->child;
+
+    while (*pp) {
+        struct inode *c = *pp;
+        if (c->refs || c->child) {
+            pp = &c->sibling;
+            continue;
+        }
+        *pp = c->sibling;
+        kfree(c->name);
+        kfree(c);
+    }
+}
+
+void vfs_mount_all(void)
+{
+    struct inode *mnt = NULL;
+
+    for (struct blkdev *bd = blkdev_list; bd; bd = bd->next) {
+        if (!mnt && !(mnt = vfs_mkpath("mnt", 3)))
+            return;
+        if (vfs_dir_find(mnt, bd->name, strlen(bd->name)))
+            continue;
+        struct inode *root = vfs_child_new(mnt, bd->name, strlen(bd->name), S_IFDIR | 0755);
+        if (!root)
+            return;
+        int err = ext2_mount(bd, root);
+        if (err) {
+            printk("ringos: %s: not mounted (error %d)\n", bd->name, -err);
+            vfs_detach(root);
+            vfs_free(root);
+            continue;
+        }
+        root->mountpoint = true;
+        if (!cmdline_has("quiet"))
+            printk("ringos: %s mounted at /mnt/%s%s\n", bd->name, bd->name,
+                   ext2_readonly(root->fs) ? " (read-only)" : "");
+    }
+}
+
+int vfs_sync(struct inode *ip)
+{
+    if (ip)
+        return ip->fs && !ext2_readonly(ip->fs) ? ext2_sync(ip->fs) : 0;
+    int err = 0;
+    struct inode *mnt;
+    if (vfs_lookup(vfs_root, "/mnt", false, &mnt) || !S_ISDIR(mnt->mode))
+        return 0;
+    for (struct inode *c = mnt->child; c; c = c->sibling) {
+        if (c->mountpoint && !ext2_readonly(c->fs)) {
+            int e = ext2_sync(c->fs);
+            if (e && !err)
+                err = e;
+        }
+    }
+    return err;
 }

@@ -29,6 +29,13 @@ struct hvm_start_info {
     uint32_t reserved;
 };
 
+struct hvm_modlist_entry {
+    uint64_t paddr;
+    uint64_t size;
+    uint64_t cmdline_paddr;
+    uint64_t reserved;
+};
+
 struct hvm_memmap_table_entry {
     uint64_t addr;
     uint64_t size;
@@ -75,6 +82,30 @@ static void pvh_features(void)
     }
 }
 
+/*
+ * Take [base, base + size) out of the RAM regions (it becomes RV_MEM_INITRD)
+ * so the page allocator never hands it out; false if the map has no room.
+ */
+static bool pvh_reserve_initrd(uint64_t base, uint64_t size)
+{
+    uint64_t end = base + size;
+
+    for (uint32_t i = 0; i < boot.nr_mem; i++) {
+        struct boot_mem *m = &boot.mem[i];
+        uint64_t mend = m->base + m->size;
+        if (m->type != RV_MEM_RAM || end <= m->base || base >= mend)
+            continue;
+        if (base < m->base || end > mend || boot.nr_mem + 2 > RV_MAX_MEM_REGIONS)
+            return false;
+        /* RAM below stays in place; the initrd and the RAM above are appended. */
+        m->size = base - m->base;
+        boot.mem[boot.nr_mem++] = (struct boot_mem){ base, size, RV_MEM_INITRD };
+        boot.mem[boot.nr_mem++] = (struct boot_mem){ end, mend - end, RV_MEM_RAM };
+        return true;
+    }
+    return false;
+}
+
 static void pvh_parse(uint32_t hsi_pa)
 {
     const struct hvm_start_info *hsi = phys_to_virt(hsi_pa);
@@ -97,6 +128,16 @@ static void pvh_parse(uint32_t hsi_pa)
             }
         }
     }
+    /* QEMU's -initrd is the first module; it must lie in RAM we know of
+     * (both tests: paddr + size may overflow). */
+    if (hsi->nr_modules && hsi->modlist_paddr) {
+        const struct hvm_modlist_entry *m = phys_to_virt(hsi->modlist_paddr);
+        if (m->paddr && m->paddr < boot.ram_top && m->size <= boot.ram_top - m->paddr &&
+            pvh_reserve_initrd(m->paddr, m->size)) {
+            boot.initrd_gpa = m->paddr;
+            boot.initrd_size = m->size;
+        }
+    }
     uint32_t cpus = acpi_count_cpus(hsi->rsdp_paddr);
     if (cpus)
         boot.nr_cpus = cpus;
@@ -107,6 +148,13 @@ void pvh_main(uint32_t hsi_pa)
     smp_cpu_early(0); /* GS base first: trap_dispatch reads it (the #GP probe) */
     boot.vmm = BOOT_VMM_PVH;
     pvh_detect_host();
+    /* EFER.SCE (syscall/sysretq) and EFER.NXE (user PTEs carry NX), as
+     * ringvisor's entry state has them; the PVH entry only turned on long mode. */
+    wrmsr(0xc0000080, rdmsr(0xc0000080) | 0x801);
+    /* CR4.OSFXSR|OSXMMEXCPT: programs use SSE (also ringvisor's entry state). */
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | 0x600));
     pvh_features();
     pvh_parse(hsi_pa);
     kernel_main();

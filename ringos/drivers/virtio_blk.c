@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-blk (virtio 1.2 5.2): one request queue; batches of sector reads
+ * and writes with one notification per batch, flushes, and the device id
+ * (VIRTIO_BLK_T_GET_ID) as the disk's name.
+ */
+#include "blkdev.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "virtio.h"
+#include "virtio_dev.h"
+
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_FLUSH 9
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_ID_BYTES 20
+
+#define VIRTIO_BLK_S_OK 0
+
+/* Requests in flight at once: three descriptors each. */
+#define VBLK_SLOTS 64
+
+struct vblk_slot {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+    uint8_t status; /* device-writable */
+    bool busy;
+    struct blk_req *req;
+} __aligned(32);
+
+struct vblk {
+    struct virtio_dev *dev;
+    struct virtq q;
+    struct vblk_slot *slots; /* one page */
+    unsigned nslots;
+    struct blkdev bd;
+};
+
+_Static_assert(sizeof(struct vblk_slot) * VBLK_SLOTS <= 4096, "slots fit a page");
+
+/* Queue (req) (type t): 0, -ENOSPC (no slot or ring room now) or -EIO (queue broken). */
+static int vblk_add(struct vblk *vb, struct blk_req *req, uint32_t t)
+{
+    struct vblk_slot *s = NULL;
+
+    for (unsigned i = 0; i < vb->nslots; i++) {
+        if (!vb->slots[i].busy) {
+            s = &vb->slots[i];
+            break;
+        }
+    }
+    if (!s)
+        return -ENOSPC;
+    s->type = t;
+    s->reserved = 0;
+    s->sector = req->sector;
+    s->status = 0xff;
+    s->req = req;
+    struct virtq_buf b[3] = { { virt_to_phys(s), 16 } };
+    unsigned n = 1;
+    if (req->len)
+        b[n++] = (struct virtq_buf){ virt_to_phys(req->buf), req->len };
+    b[n++] = (struct virtq_buf){ virt_to_phys(&s->status), 1 };
+    bool in = t == VIRTIO_BLK_T_IN || t == VIRTIO_BLK_T_GET_ID;
+    int err = virtq_add(&vb->q, b, in ? 1 : n - 1, in ? n - 1 : 1, s);
+    if (!err)
+        s->busy = true;
+    return err;
+}
+
+/* Run (n) requests of type (t), setting each status; 0 or the first error. */
+static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t t)
+{
+    unsigned next = 0, pending = 0;
+    int err = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        reqs[i].status = -EIO; /* until the device says otherwise */
+    while (next < n || pending) {
+        while (next < n) {
+            int r = vblk_add(vb, &reqs[next], t);
+            if (r == -ENOSPC)
+                break;
+            if (r) {
+                err = r;
+                goto broken;
+            }
+            next++;
+            pending++;
+        }
+        virtq_kick(&vb->q);
+        if (!pending)
+            break;
+        virtq_wait(&vb->q);
+        if (vb->q.broken) {
+            err = -EIO;
+            goto broken;
+        }
+        struct vblk_slot *s;
+        uint32_t len;
+        while ((s = virtq_get(&vb->q, &len))) {
+            /* Copy the status once; it is device-written memory. */
+            uint8_t st = *(volatile uint8_t *)&s->status;
+            s->req->status = len >= 1 && st == VIRTIO_BLK_S_OK ? 0 : -EIO;
+            s->busy = false;
+            pending--;
+        }
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (reqs[i].status && !err)
+            err = reqs[i].status;
+    return err;
+
+broken:
+    /* The device broke the protocol: what is in flight never completes. */
+    for (unsigned i = 0; i < vb->nslots; i++)
+        vb->slots[i].busy = false;
+    return err;
+}
+
+static int vblk_rw(struct blkdev *bd, struct blk_req *reqs, unsigned n)
+{
+    struct vblk *vb = bd->priv;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct blk_req *r = &reqs[i];
+        uint64_t ns = r->len / SECTOR_SIZE;
+        if (!r->len || r->len % SECTOR_SIZE || r->sector > bd->sectors ||
+            ns > bd->sectors - r->sector || (r->write && bd->readonly))
+            return -EIO;
+    }
+    int err = 0;
+    /* Reads and writes go as separate batches; a batch may complete in any order. */
+    for (int w = 0; w < 2; w++) {
+        unsigned s = 0;
+        while (s < n) {
+            unsigned e = s;
+            while (e < n && reqs[e].write == (bool)w)
+                e++;
+            if (e > s) {
+                int r = vblk_run(vb, reqs + s, e - s, w ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN);
+                if (r && !err)
+                    err = r;
+                s = e;
+            } else {
+                s++;
+            }
+        }
+    }
+    return err;
+}
+
+static int vblk_flush(struct blkdev *bd)
+{
+    struct vblk *vb = bd->priv;
+    struct blk_req r = { 0 };
+
+    /* Without VIRTIO_BLK_F_FLUSH the device writes through (virtio 1.2 5.2.6.2). */
+    if (!(vb->dev->features & (1ull << VIRTIO_BLK_F_FLUSH)))
+        return 0;
+    return vblk_run(vb, &r, 1, VIRTIO_BLK_T_FLUSH);
+}
+
+static const struct blkdev_ops vblk_ops = {
+    .rw = vblk_rw,
+    .flush = vblk_flush,
+};
+
+/* The device id string as a name, if it makes a usable one. */
+static void vblk_get_id(struct vblk *vb)
+{
+    uint8_t *page = mm_alloc_pages(1);
+    struct blk_req r = { .buf = page, .len = VIRTIO_BLK_ID_BYTES };
+
+    if (!page)
+        return;
+    memset(page, 0, VIRTIO_BLK_ID_BYTES);
+    if (vblk_run(vb, &r, 1, VIRTIO_BLK_T_GET_ID) == 0) {
+        char id[VIRTIO_BLK_ID_BYTES + 1];
+        memcpy(id, page, VIRTIO_BLK_ID_BYTES);
+        id[VIRTIO_BLK_ID_BYTES] = 0;
+        size_t n = strlen(id);
+        bool ok = n > 0 && n < sizeof(vb->bd.name) && strcmp(id, ".") && strcmp(id, "..");
+        for (size_t i = 0; i < n; i++)
+            if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+                  (id[i] >= '0' && id[i] <= '9') || id[i] == '-' || id[i] == '_' || id[i] == '.'))
+                ok = false;
+        if (ok)
+            strlcpy(vb->bd.name, id, sizeof(vb->bd.name));
+    }
+    mm_free_pages(page, 1);
+}
+
+int virtio_blk_probe(struct virtio_dev *d)
+{
+    struct vblk *vb = kzalloc(sizeof(*vb));
+
+    if (!vb)
+        return -ENOMEM;
+    vb->dev = d;
+    int err = virtio_negotiate(d, 1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH |
+                                      1ull << VIRTIO_F_EVENT_IDX);
+    if (err)
+        goto err_free;
+    err = virtio_queue_init(d, &vb->q, 0, 256);
+    if (err)
+        goto err_fail;
+    vb->slots = mm_alloc_pages(1);
+    if (!vb->slots) {
+        err = -ENOMEM;
+        goto err_fail;
+    }
+    memset(vb->slots, 0, PAGE_SIZE);
+    vb->nslots = MIN(VBLK_SLOTS, vb->q.size / 3u);
+    virtio_ready(d);
+    /* virtio 1.2 5.2.4: capacity, in 512-byte sectors, whatever blk_size says. */
+    vb->bd.sectors = virtio_cfg_read(d, 0, 4) | (uint64_t)virtio_cfg_read(d, 4, 4) << 32;
+    vb->bd.readonly = d->readonly || (d->features & (1ull << VIRTIO_BLK_F_RO));
+    vb->bd.ops = &vblk_ops;
+    vb->bd.priv = vb;
+    if (d->name[0])
+        strlcpy(vb->bd.name, d->name, sizeof(vb->bd.name));
+    else
+        vblk_get_id(vb);
+    blkdev_register(&vb->bd);
+    return 0;
+
+err_fail:
+    virtio_fail(d);
+err_free:
+    kfree(vb);
+    return err;
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The buffer cache: blocks of up to a page per (device, block number),
+ * found through a hash, recycled least recently used first.  Dirty buffers
+ * stay in memory until bsync() (sync, fsync, unmount, poweroff) or until
+ * their buffer is needed for another block; writes go out in one batch.
+ */
+#include "blkdev.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+
+#define NHASH 1024
+/* At most this many buffers (4 KiB each), fewer on small guests. */
+#define NBUF_MAX 4096
+/* Dirty buffers written per batch. */
+#define BATCH 64
+
+struct blkdev *blkdev_list;
+
+static struct buf *hash[NHASH];
+static struct buf lru; /* list head: lru.lru_next is the most recent */
+static unsigned nbuf, nbuf_max;
+
+void blkdev_register(struct blkdev *bd)
+{
+    struct blkdev **pp = &blkdev_list;
+    unsigned n = 0;
+
+    for (struct blkdev *o = blkdev_list; o; o = o->next)
+        if (!strcmp(o->name, bd->name))
+            bd->name[0] = 0;
+    /* vda, vdb, ...: the first name no other disk has. */
+    for (char c = 'a'; !bd->name[0] && c <= 'z'; c++) {
+        char nm[4] = { 'v', 'd', c, 0 };
+        bool used = false;
+        for (struct blkdev *o = blkdev_list; o; o = o->next)
+            used |= !strcmp(o->name, nm);
+        if (!used)
+            strlcpy(bd->name, nm, sizeof(bd->name));
+    }
+    while (*pp) {
+        pp = &(*pp)->next;
+        n++;
+    }
+    *pp = bd;
+}
+
+static unsigned bhash(struct blkdev *bd, uint64_t blockno)
+{
+    return (unsigned)(((uint64_t)bd >> 6) ^ blockno * 0x9e3779b1u) % NHASH;
+}
+
+static void lru_unlink(struct buf *b)
+{
+    b->lru_prev->lru_next = b->lru_next;
+    b->lru_next->lru_prev = b->lru_prev;
+}
+
+static void lru_push(struct buf *b)
+{
+    b->lru_next = lru.lru_next;
+    b->lru_prev = &lru;
+    lru.lru_next->lru_prev = b;
+    lru.lru_next = b;
+}
+
+static void hash_remove(struct buf *b)
+{
+    for (struct buf **pp = &hash[bhash(b->dev, b->blockno)]; *pp; pp = &(*pp)->hnext) {
+        if (*pp == b) {
+            *pp = b->hnext;
+            return;
+        }
+    }
+}
+
+static struct blk_req buf_req(struct buf *b, bool write)
+{
+    return (struct blk_req){
+        .sector = b->blockno * (b->size / SECTOR_SIZE),
+        .buf = b->data,
+        .len = b->size,
+        .write = write,
+    };
+}
+
+/* Write (n) dirty buffers of one device in one batch; they stay dirty on error. */
+static int bwrite_batch(struct buf **bs, unsigned n)
+{
+    struct blk_req reqs[BATCH];
+
+    for (unsigned i = 0; i < n; i++)
+        reqs[i] = buf_req(bs[i], true);
+    int err = bs[0]->dev->ops->rw(bs[0]->dev, reqs, n);
+    for (unsigned i = 0; i < n; i++) {
+        if (reqs[i].status == 0 && bs[i]->dirty) {
+            bs[i]->dirty = false;
+            bs[i]->dev->ndirty--;
+        }
+    }
+    return err;
+}
+
+/* A buffer to reuse: a new one while under the limit, else the least recently used idle one. */
+static int bwrite_all(struct blkdev *bd);
+
+static struct buf *bvictim(void)
+{
+    if (!nbuf_max)
+        nbuf_max = MIN(NBUF_MAX, (unsigned)(mm_total_bytes() / PAGE_SIZE / 8));
+    if (!lru.lru_next)
+        lru.lru_next = lru.lru_prev = &lru;
+    if (nbuf < nbuf_max) {
+        struct buf *b = kzalloc(sizeof(*b));
+        uint8_t *d = b ? mm_alloc_pages(1) : NULL;
+        if (d) {
+            b->data = d;
+            nbuf++;
+            lru_push(b);
+            return b;
+        }
+        kfree(b);
+    }
+    for (struct buf *b = lru.lru_prev; b != &lru; b = b->lru_prev) {
+        if (b->refs)
+            continue;
+        if (b->dirty) {
+            /* Write it together with whatever else of its disk is dirty. */
+            if (bwrite_all(b->dev) || b->dirty)
+                continue;
+        }
+        if (b->refs || b->dirty)
+            continue;
+        hash_remove(b);
+        b->dev = NULL;
+        return b;
+    }
+    return NULL;
+}
+
+static struct buf *bfind(struct blkdev *bd, uint64_t blockno, uint32_t size)
+{
+    for (struct buf *b = hash[bhash(bd, blockno)]; b; b = b->hnext)
+        if (b->dev == bd && b->blockno == blockno && b->size == size)
+            return b;
+    return NULL;
+}
+
+/* The buffer for the block, referenced, maybe not valid; NULL if every buffer is busy. */
+static struct buf *bget(struct blkdev *bd, uint64_t blockno, uint32_t size)
+{
+    struct buf *b = bfind(bd, blockno, size);
+
+    if (!b) {
+        b = bvictim();
+        if (!b)
+            return NULL;
+        /* bsync in bvictim may have slept: someone else may have loaded it. */
+        struct buf *o = bfind(bd, blockno, size);
+        if (o) {
+            lru_unlink(b);
+            lru.lru_prev->lru_next = b; /* keep the spare at the cold end */
+            b->lru_prev = lru.lru_prev;
+            b->lru_next = &lru;
+            lru.lru_prev = b;
+            b = o;
+        } else {
+            b->dev = bd;
+            b->blockno = blockno;
+            b->size = size;
+            b->valid = b->dirty = false;
+            unsigned h = bhash(bd, blockno);
+            b->hnext = hash[h];
+            hash[h] = b;
+        }
+    }
+    b->refs++;
+    lru_unlink(b);
+    lru_push(b);
+    return b;
+}
+
+struct buf *bread(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
+{
+    if (size > PAGE_SIZE || size % SECTOR_SIZE) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    struct buf *b = bget(bd, blockno, size);
+    if (!b) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    if (!b->valid) {
+        struct blk_req r = buf_req(b, false);
+        if (bd->ops->rw(bd, &r, 1)) {
+            brelse(b);
+            *err = -EIO;
+            return NULL;
+        }
+        b->valid = true;
+    }
+    return b;
+}
+
+struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
+{
+    if (size > PAGE_SIZE || size % SECTOR_SIZE) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    struct buf *b = bget(bd, blockno, size);
+    if (!b) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    memset(b->data, 0, size);
+    b->valid = true;
+    return b;
+}
+
+void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t size)
+{
+    struct buf *bs[BATCH];
+    struct blk_req reqs[BATCH];
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < n && k < BATCH; i++) {
+        if (!blocks[i] || bfind(bd, blocks[i], size))
+            continue;
+        struct buf *b = bget(bd, blocks[i], size);
+        if (!b)
+            break;
+        if (b->valid) {
+            brelse(b);
+            continue;
+        }
+        bs[k] = b;
+        reqs[k++] = buf_req(b, false);
+    }
+    if (k)
+        bd->ops->rw(bd, reqs, k);
+    for (unsigned i = 0; i < k; i++) {
+        if (reqs[i].status == 0)
+            bs[i]->valid = true;
+        brelse(bs[i]);
+    }
+}
+
+void bdirty(struct buf *b)
+{
+    if (!b->dirty) {
+        b->dirty = true;
+        b->dev->ndirty++;
+    }
+}
+
+void brelse(struct buf *b)
+{
+    b->refs--;
+}
+
+/* Write every dirty buffer of (bd), BATCH at a time. */
+static int bwrite_all(struct blkdev *bd)
+{
+    int err = 0;
+
+    while (bd->ndirty && !err) {
+        struct buf *bs[BATCH];
+        unsigned n = 0;
+        if (!lru.lru_next)
+            break;
+        for (struct buf *b = lru.lru_next; b != &lru && n < BATCH; b = b->lru_next)
+            if (b->dev == bd && b->dirty)
+                bs[n++] = b;
+        if (!n)
+            break;
+        /* Pin them: the batch may sleep and the buffers must not be recycled. */
+        for (unsigned i = 0; i < n; i++)
+            bs[i]->refs++;
+        err = bwrite_batch(bs, n);
+        for (unsigned i = 0; i < n; i++)
+            brelse(bs[i]);
+    }
+    return err;
+}
+
+int bsync(struct blkdev *bd)
+{
+    int err = bwrite_all(bd);
+
+    return err ? err : bd->ops->flush(bd);
+}
+
+void bforget(struct blkdev *bd, uint64_t blockno, uint32_t size)
+{
+    struct buf *b = bfind(bd, blockno, size);
+
+    if (b && !b->refs) {
+        if (b->dirty)
+            bd->ndirty--;
+        b->dirty = false;
+        b->valid = false;
+    }
+}
