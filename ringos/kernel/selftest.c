@@ -69,7 +69,9 @@ static __noreturn void test_timer(void)
     apic_timer_stop();
     uint64_t hz = (ticks * NSEC_PER_SEC + ns / 2) / ns;
     printk("timer: %lu ticks in %lu ns, rate %lu Hz\n", ticks, ns, hz);
-    test_finish(hz >= 950 && hz <= 1050);
+    /* Never fast; a busy host may coalesce a tick now and then (KVM drops an
+     * expiry while the previous one is still pending), so allow 10 % slow. */
+    test_finish(hz >= 900 && hz <= 1050);
 }
 
 static __noreturn void test_idle(void)
