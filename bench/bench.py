@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Boot-time, CPU and memory benchmark of ringvisor+ringos against the KVM floor,
-# QEMU microvm and native code.  Python 3 stdlib only; see bench/README.md.
-"""Benchmark ringvisor+ringos boot time, CPU speed and memory against
-kvm-floor, QEMU microvm and native code (medians of interleaved runs)."""
+# QEMU microvm and native code (issue 2), and `ringvisor exec` and system calls
+# against the bare-VM floor, the host, QEMU+Linux and kvm_pvm's own floor
+# (issue 3, bench/exec_bench.py).  Python 3 stdlib only; see bench/README.md.
+"""Benchmark ringvisor+ringos boot time, CPU speed, memory, exec and system
+calls against floors, QEMU and native code (medians of interleaved runs)."""
 
 import argparse
 import datetime
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import exec_bench
 # ---- Every command line the benchmark runs is built here ------------------
 
 QEMU = "qemu-system-x86_64"
@@ -49,12 +52,13 @@ ANSI_RE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
 def build_commands(args):
     """Map each variant name to the argv that runs it."""
     b = args.build
-    rv = [os.path.join(b, "ringvisor"), "run"]
+    # The kernel's own demo: plain `run` now boots the rsh demo archive.
+    rv = [os.path.join(b, "ringvisor"), "run", "--cmdline", "demo"]
     if args.kernel:
         rv += ["--kernel", args.kernel]
     kernel = args.kernel or os.path.join(b, "ringos.elf")
     qemu = [QEMU] + QEMU_ARGS + shlex.split(args.qemu_args) + ["-kernel", kernel]
-    return {
+    cmds = {
         "rv_boot": rv,
         "floor": [os.path.join(b, "bench", "kvm-floor")],
         "qemu_kvm": qemu[:1] + ["-accel", "kvm"] + qemu[1:],
@@ -63,6 +67,8 @@ def build_commands(args):
         "native_cpuloop": [os.path.join(b, "bench", "cpuloop")],
         "rv_rss": rv + ["--mem", RSS_GUEST_MEM],
     }
+    cmds.update(exec_bench.commands(b, ["--kernel", args.kernel] if args.kernel else []))
+    return cmds
 
 
 # Which variants each --only row selects.
@@ -74,8 +80,11 @@ ROWS = {
     "cpuloop": ["rv_cpuloop", "native_cpuloop"], "4": ["rv_cpuloop", "native_cpuloop"],
     "rss": ["rv_rss"],
 }
-VARIANT_ORDER = ["rv_boot", "floor", "qemu_kvm", "qemu_tcg",
-                 "rv_cpuloop", "native_cpuloop", "rv_rss"]
+ISSUE2_VARIANTS = ["rv_boot", "floor", "qemu_kvm", "qemu_tcg",
+                   "rv_cpuloop", "native_cpuloop", "rv_rss"]
+ROWS["issue2"] = ISSUE2_VARIANTS
+ROWS.update(exec_bench.ROWS)
+VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS
 
 
 # ---- Running one process ----------------------------------------------------
@@ -538,36 +547,82 @@ def render_text(report, info, runs):
     return "\n".join(out)
 
 
+def run_info_md(info, runs):
+    return [f"- date: {info['date']}",
+            f"- commit: `{info['commit']}`",
+            f"- machine: {info['nproc']} CPUs, {info['cpu']}, Linux `{info['kernel']}`, "
+            f"load average {info['loadavg_at_start']:.2f} at start",
+            f"- {info['qemu']}",
+            f"- {runs} runs per variant, alternated between variants; medians shown"]
+
+
 def render_md(report, info, runs, cmds):
+    """The issue-2 section of docs/benchmarks.md."""
     rows, cpu_rows, speed, rss_line, targets, notes = report
+    out = run_info_md(info, runs) + [""]
+    if rows:
+        out += ["### Boot (wall time from spawn)", "", md_table(BOOT_HDR, rows), ""]
+    if cpu_rows:
+        out += ["### CPU-bound loop", "", md_table(CPU_HDR, cpu_rows), "",
+                f"guest/native speed: {'-' if speed is None else f'{speed:.3f}'}", ""]
+    if rss_line:
+        out += ["### Memory", "", f"ringvisor: {rss_line}", ""]
+    out += ["### Targets", "", md_table(TGT_HDR, targets), ""]
+    # A note that starts with the footnote mark would become a nested list.
+    out += ["- " + (("\\" + n) if n.startswith("*") else n) for n in notes]
+    out += ["", "### Commands", ""]
+    out += [f"- `{v}`: `{' '.join(shlex.quote(a) for a in c)}`" for v, c in cmds.items()]
+    return "\n".join(out)
+
+
+def render_issue3_md(rep, info, runs, cmds):
+    """The issue-3 section of docs/benchmarks.md."""
+    out = run_info_md(info, runs)
+    out += exec_bench.render(rep, md_table, md=True)
+    out += ["", "### Commands", ""]
+    out += [f"- `{v}`: `{' '.join(shlex.quote(a) for a in c)}`" for v, c in cmds.items()]
+    return "\n".join(out)
+
+
+DOC_SECTIONS = [
+    ("issue2", "## Issue 2: boot, CPU and memory"),
+    ("issue3", "## Issue 3: `ringvisor exec` and system calls"),
+]
+
+
+def write_docs(path, blocks):
+    """Rewrite (path) with the sections in (blocks) ({tag: markdown}); a
+    section this run did not measure keeps its text from the old file."""
+    old = ""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        pass
+    kept = {}
+    for tag, _ in DOC_SECTIONS:
+        m = re.search(rf"<!-- bench:{tag} -->\n(.*?)\n<!-- /bench:{tag} -->", old, re.S)
+        if m:
+            kept[tag] = m.group(1)
+    if "issue2" not in kept and "- date:" in old:
+        # The file from before the sections existed was all issue 2.
+        body = old[old.index("- date:"):].rstrip("\n")
+        kept["issue2"] = body.replace("\n## ", "\n### ")
     out = ["<!-- SPDX-License-Identifier: MIT -->",
            "# Benchmarks",
            "",
            "Generated by `python3 bench/bench.py --write-docs` (`make bench` runs the "
-           "same benchmark without rewriting this file); see "
-           "`bench/README.md` for what each row measures. Raw samples are in "
-           "`build/bench/results.json` of the run.",
-           "",
-           f"- date: {info['date']}",
-           f"- commit: `{info['commit']}`",
-           f"- machine: {info['nproc']} CPUs, {info['cpu']}, Linux `{info['kernel']}`, "
-           f"load average {info['loadavg_at_start']:.2f} at start",
-           f"- {info['qemu']}",
-           f"- {runs} runs per variant, alternated between variants; medians shown",
-           ""]
-    if rows:
-        out += ["## Boot (wall time from spawn)", "", md_table(BOOT_HDR, rows), ""]
-    if cpu_rows:
-        out += ["## CPU-bound loop", "", md_table(CPU_HDR, cpu_rows), "",
-                f"guest/native speed: {'-' if speed is None else f'{speed:.3f}'}", ""]
-    if rss_line:
-        out += ["## Memory", "", f"ringvisor: {rss_line}", ""]
-    out += ["## Targets", "", md_table(TGT_HDR, targets), ""]
-    # A note that starts with the footnote mark would become a nested list.
-    out += ["- " + (("\\" + n) if n.startswith("*") else n) for n in notes]
-    out += ["", "## Commands", ""]
-    out += [f"- `{v}`: `{' '.join(shlex.quote(a) for a in c)}`" for v, c in cmds.items()]
-    return "\n".join(out) + "\n"
+           "same benchmark without rewriting this file); see `bench/README.md` for "
+           "what each row measures. Raw samples are in `build/bench/results.json` of "
+           "the run. Each section says when and on what it was measured; "
+           "`--only issue2` or `--only issue3` rewrites just that section.", ""]
+    for tag, title in DOC_SECTIONS:
+        text = blocks.get(tag, kept.get(tag))
+        if text is None:
+            continue
+        out += [title, "", f"<!-- bench:{tag} -->", text, f"<!-- /bench:{tag} -->", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(out))
 
 
 # ---- Main ---------------------------------------------------------------------
@@ -579,7 +634,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="3 runs, for smoke tests")
     ap.add_argument("--only", action="append", default=[],
                     help="row(s) to run: boot|1, floor|2, qemu|3, qemu-kvm, qemu-tcg, "
-                         "cpuloop|4, rss (repeatable or comma-separated)")
+                         "cpuloop|4, rss, issue2 (all of those); issue3 = exec (hello, "
+                         "qemu-linux) + syscalls (pvm-floor and the microbenchmarks) "
+                         "(repeatable or comma-separated)")
     ap.add_argument("--kernel", help="guest image: passed to ringvisor as --kernel "
                                      "and to QEMU (default: ringvisor's demo, BUILD/ringos.elf)")
     ap.add_argument("--qemu-args", default="", help="extra QEMU arguments (shell-quoted)")
@@ -603,7 +660,16 @@ def main():
 
     samples = {v: [] for v in variants}
     dead = {}  # variant -> reason it stopped being run
+    if {"x_qemu_tcg_linux", "x_qemu_kvm_linux"} & set(variants):
+        why = exec_bench.prepare_linux(args.build)
+        for v in ("x_qemu_tcg_linux", "x_qemu_kvm_linux"):
+            if why and v in variants:
+                print(f"bench: {v}: {why}", file=sys.stderr)
+                dead[v] = why
+                samples[v].append({"ok": False, "error": why, "status": None})
     for v in variants:
+        if v in dead:
+            continue
         prog = cmds[v][0]
         missing = shutil.which(prog) is None
         if v.startswith("qemu") and not missing:
@@ -623,10 +689,16 @@ def main():
                 continue
             if progress:
                 print(f"\rrun {i + 1}/{runs}: {v:<15}", end="", file=sys.stderr, flush=True)
-            r = run_once(cmds[v], args.timeout,
+            r = run_once(cmds[v], exec_bench.timeout_for(v, args.timeout),
                          RSS_GUEST_MEM_KIB if v == "rv_rss" else None)
-            judge(v, r)
+            if v in exec_bench.VARIANTS:
+                exec_bench.judge(v, r)
+            else:
+                judge(v, r)
             samples[v].append(r)
+            if v in exec_bench.RUN_ONCE:
+                dead[v] = "runs once"
+                continue
             consecutive_fail[v] = 0 if r["ok"] else consecutive_fail[v] + 1
             # Don't spend N timeouts, or retry what cannot start, on a broken row.
             if not r["ok"] and (r["status"] is None or "timed out" in r["error"]
@@ -635,7 +707,8 @@ def main():
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
-    s = summarise(samples, runs)
+    s = summarise({v: rs for v, rs in samples.items() if v not in exec_bench.VARIANTS}, runs)
+    s3 = exec_bench.summarise(samples)
     pairs = [n["cpuloop_ns"] / g["cpuloop_ns"]
              for g, n in zip(samples.get("rv_cpuloop", []), samples.get("native_cpuloop", []))
              if g.get("ok") and n.get("ok")]
@@ -652,22 +725,38 @@ def main():
         m = re.search(r"median ([0-9.]+) us", r.get("stdout", ""))
         if m and r["status"] == 0:
             s["floor"]["inproc_us"] = float(m.group(1))
+    issue2 = bool(set(variants) & set(ISSUE2_VARIANTS))
+    issue3 = bool(set(variants) & set(exec_bench.VARIANTS))
     report = build_report(s)
-    print(render_text(report, info, runs))
+    rep3 = exec_bench.report(s3)
+    if issue2:
+        print(render_text(report, info, runs))
+    if issue3:
+        if not issue2:
+            print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}, "
+                  f"{runs} alternated runs per variant, medians")
+        print("\n".join(["", "Issue 3: `ringvisor exec` and system calls"]
+                        + exec_bench.render(rep3, text_table, md=False)))
 
     os.makedirs(os.path.join(args.build, "bench"), exist_ok=True)
     path = os.path.join(args.build, "bench", "results.json")
     with open(path, "w") as f:
         json.dump({"machine": info, "runs": runs, "commands": cmds,
-                   "summary": s, "samples": samples}, f, indent=1)
+                   "summary": dict(s, **s3), "samples": samples}, f, indent=1)
     print(f"\nraw samples: {path}")
     if args.write_docs:
         os.makedirs("docs", exist_ok=True)
-        with open(os.path.join("docs", "benchmarks.md"), "w") as f:
-            f.write(render_md(report, info, runs, cmds))
+        blocks = {}
+        if issue2:
+            blocks["issue2"] = render_md(report, info, runs, {
+                v: c for v, c in cmds.items() if v in ISSUE2_VARIANTS})
+        if issue3:
+            blocks["issue3"] = render_issue3_md(rep3, info, runs, {
+                v: c for v, c in cmds.items() if v in exec_bench.VARIANTS})
+        write_docs(os.path.join("docs", "benchmarks.md"), blocks)
         print("wrote docs/benchmarks.md")
 
-    return 0 if any(e["n_ok"] for e in s.values()) else 1
+    return 0 if any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
 
 
 if __name__ == "__main__":

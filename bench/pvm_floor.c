@@ -2,7 +2,8 @@
 /*
  * The platform's own floor for guest-OS operations on kvm_pvm: a minimal
  * native-mode guest (pvm_floor_guest.S) times, with its own TSC, a user
- * syscall + sysretq round trip, a CR3 write, a user #PF + sysretq, a demand
+ * syscall + sysretq round trip, the same with a switch to another address
+ * space in between (a context switch), a CR3 write, a user #PF + sysretq, a demand
  * fault that maps a page, an OUT to an ioeventfd and the cheapest trap.
  * Each test runs in a fresh VM; one line per test:
  *   NAME NS_PER_OP EXITS_PER_OP
@@ -44,6 +45,7 @@ struct floor_test {
 /* Iteration counts keep each test near 50 ms on this host. */
 static const struct floor_test floor_tests[] = {
     { "syscall_sysret", FLOOR_T_SYSCALL, 20000, 2000, 1 },
+    { "syscall_switch", FLOOR_T_SWITCH, 5000, 500, 1 },
     { "cr3_write", FLOOR_T_CR3, 5000, 500, 2 },
     { "user_pf_sysret", FLOOR_T_UPF, 5000, 500, 1 },
     { "user_pf_map", FLOOR_T_UPF_MAP, 1920, 128, 1 }, /* 2048 pages in all */

@@ -52,6 +52,7 @@
 #define FLOOR_PORT_TRAP 0xf1
 #define FLOOR_PORT_IOEVENTFD 0xf2
 #define FLOOR_SYS_DONE 0x999
+#define FLOOR_SYS_SWITCH 0x998 /* switch to the other root, then sysretq */
 
 /* Tests: the index into the guest's table. */
 #define FLOOR_T_SYSCALL 0
@@ -60,6 +61,7 @@
 #define FLOOR_T_UPF_MAP 3
 #define FLOOR_T_IOEVENTFD 4
 #define FLOOR_T_RDMSR 5
-#define FLOOR_T_COUNT 6
+#define FLOOR_T_SWITCH 6
+#define FLOOR_T_COUNT 7
 
 #endif

@@ -98,11 +98,23 @@ pvm_pf_handler:
 9:	pushq $14
 	jmp bad_trap
 
-/* LSTAR: rax = FLOOR_SYS_DONE ends a user test with rdi = cycles. */
+/*
+ * LSTAR.  FLOOR_SYS_DONE ends a user test with rdi = cycles;
+ * FLOOR_SYS_SWITCH loads the other root, as a context switch does, and
+ * returns into it (flag bit 0 makes sysretq use its user half).  rcx and r11
+ * carry the return; rax and rdx are the user loop's scratch.
+ */
 sys_entry:
 	cmp $FLOOR_SYS_DONE, %eax
 	je 1f
-	sysretq
+	cmp $FLOOR_SYS_SWITCH, %eax
+	jne 2f
+	mov other_root(%rip), %rax
+	mov cur_root(%rip), %rdx
+	mov %rax, cur_root(%rip)
+	mov %rdx, other_root(%rip)
+	mov %rax, %cr3
+2:	sysretq
 1:	mov %rdi, %rax
 	jmp done
 
@@ -197,6 +209,12 @@ t_syscall:
 	lea u_syscall(%rip), %rax
 	jmp to_user
 
+t_switch:
+	movq $FLOOR_KPML4_GPA, cur_root(%rip)
+	mov %r15, other_root(%rip)
+	lea u_switch(%rip), %rax
+	jmp to_user
+
 t_upf:
 	movq $0, pf_map(%rip)
 	lea u_pf(%rip), %rax
@@ -215,9 +233,12 @@ tests:
 	.long t_upf_map - tests		/* FLOOR_T_UPF_MAP */
 	.long t_ioev - tests		/* FLOOR_T_IOEVENTFD */
 	.long t_rdmsr - tests		/* FLOOR_T_RDMSR */
+	.long t_switch - tests		/* FLOOR_T_SWITCH */
 
 	.balign 8
 pf_map:	.quad 0
+cur_root:	.quad 0
+other_root:	.quad 0
 
 /* ---------------------------------------------------- user (CPL3) code */
 	.balign 4096
@@ -238,6 +259,19 @@ u_loop_syscall:
 	test %rbx, %rbx
 	jz 2f
 1:	mov $39, %eax			/* any number but FLOOR_SYS_DONE */
+	syscall
+	dec %rbx
+	jnz 1b
+2:	ret
+
+u_switch:
+	TIMED u_loop_switch
+	USER_DONE
+
+u_loop_switch:
+	test %rbx, %rbx
+	jz 2f
+1:	mov $FLOOR_SYS_SWITCH, %eax
 	syscall
 	dec %rbx
 	jnz 1b
