@@ -57,6 +57,7 @@ RINGOS_SRCS := \
 	ringos/kernel/exec.c \
 	ringos/kernel/uret.c \
 	ringos/kernel/syscall.c \
+	ringos/kernel/sysargs.c \
 	ringos/kernel/tty.c \
 	ringos/drivers/hv.c \
 	ringos/drivers/uart.c \

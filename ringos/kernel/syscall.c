@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "proc.h"
+#include "sysargs.h"
 #include "time.h"
 #include "tty.h"
 #include "uaccess.h"
@@ -909,10 +910,14 @@ long syscall_dispatch(struct trap_frame *tf)
 {
     uint64_t a0 = tf->rdi, a1 = tf->rsi, a2 = tf->rdx, a3 = tf->r10, a4 = tf->r8, a5 = tf->r9;
     uint64_t nr = tf->rax;
+    uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
     char path[PATH_MAX];
     struct inode *ip;
-    long err;
+    /* Every pointer argument is in user space before any handler runs. */
+    long err = sysargs_check(nr, args);
 
+    if (err)
+        return err;
     switch (nr) {
     case 0: return sys_rw(a0, a1, a2, -1, false);
     case 1: return sys_rw(a0, a1, a2, -1, true);

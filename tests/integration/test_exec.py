@@ -189,6 +189,13 @@ def test_cow_cases():
 
 
 @needs_exec
+def test_bad_pointers_give_efault():
+    """NULL, kernel, non-canonical, past-the-end and unmapped pointers to
+    ~40 system calls: EFAULT every time, and ringos keeps running."""
+    assert_success(rexec(prog("efault")))
+
+
+@needs_exec
 def test_exec():
     r = rexec(prog("exec"), "/bin/hello", opts=["--add", f"{tool('hello')}:/bin/hello"])
     out = lines(r.stdout)

@@ -20,5 +20,8 @@ void test_ringos_cpio_malformed(void);
 void test_ringos_elf(void);
 void test_ringos_elf_malformed(void);
 void test_ringos_uaccess(void);
+void test_ringos_sysargs(void);
+void test_ringos_sysargs_sizes(void);
+void ringos_sysargs_list(void);
 
 #endif
