@@ -75,13 +75,17 @@ void kernel_lock(void)
 
 void kernel_unlock(void)
 {
+    /* Masked from the depth test on: a handler nesting in between would
+     * release the lock itself, and another CPU could take it before the
+     * stores below clobbered its ownership. */
+    unsigned long f = irq_save();
+
     if (bkl.owner != this_cpu()->id || bkl.depth == 0)
         panic("kernel_unlock: not held by cpu %u", this_cpu()->id);
-    if (--bkl.depth)
-        return;
-    unsigned long f = irq_save();
-    bkl.owner = NO_OWNER;
-    __atomic_store_n(&bkl.locked, 0, __ATOMIC_RELEASE);
+    if (--bkl.depth == 0) {
+        bkl.owner = NO_OWNER;
+        __atomic_store_n(&bkl.locked, 0, __ATOMIC_RELEASE);
+    }
     irq_restore(f);
 }
 
