@@ -260,6 +260,14 @@ def test_two_cpus_run_two_threads_at_once():
 
 
 @needs_exec
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_mprotect_stops_writers_on_other_cpus(cpus):
+    """A thread writing a page on another CPU faults as soon as mprotect()
+    returns (the TLB shootdown)."""
+    assert_success(rexec(prog("shootdown"), opts=["--cpus", str(cpus)]))
+
+
+@needs_exec
 def test_signals():
     r = rexec(prog("signals"))
     for part in ("sigchld", "sigsegv", "sigpipe", "kill/raise"):
