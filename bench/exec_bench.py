@@ -62,17 +62,20 @@ FLOOR_LABELS = {
 }
 # Each operation's platform floor: (formula, {floor op: count}).  The counts
 # are the fewest traps a kernel on kvm_pvm can do the operation with on one
-# vCPU; the copy work itself runs at native speed and is not counted.
+# vCPU; the copy work itself runs at native speed and is not counted.  A CR3
+# load is priced as the cheapest trap: pvm-floor's own switches (cr3_write,
+# syscall_switch) take two exits each, but ringos's measured switches are
+# cheaper than that, so they are shown for information only.
 OP_FLOORS = {
     "getpid": ("1 syscall", {"syscall_sysret": 1}),
     "write4k": ("1 syscall (+ a native 4 KiB copy)", {"syscall_sysret": 1}),
-    "pipe_rtt": ("2 syscalls (the writes) + 2 switching syscalls (each read blocks "
-                 "and returns in the other process)",
-                 {"syscall_sysret": 2, "syscall_switch": 2}),
-    "fork_exit_wait": ("1 syscall (fork) + 2 switching syscalls (wait4 blocks into the "
-                       "child's fork return; exit switches back to wait4's return); "
-                       "building and shadowing the child's page tables not counted",
-                       {"syscall_sysret": 1, "syscall_switch": 2}),
+    "pipe_rtt": ("4 syscalls (write and read on each side) + 2 CR3 loads (a switch "
+                 "each way) at one trap each",
+                 {"syscall_sysret": 4, "rdmsr_trap": 2}),
+    "fork_exit_wait": ("3 syscalls (fork; the child's return from fork + exit; wait4) "
+                       "+ 2 CR3 loads at one trap each; building and shadowing the "
+                       "child's page tables not counted",
+                       {"syscall_sysret": 3, "rdmsr_trap": 2}),
     "pagefault": ("1 user #PF + sysretq (3 exits); mapping the page adds the "
                   "PTE write and refault: see user_pf_map", {"user_pf_sysret": 1}),
 }
