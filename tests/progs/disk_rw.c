@@ -8,6 +8,7 @@
  *   disk_rw corrupt DISK  walk everything; errors are fine, crashes are not
  *   disk_rw fsync DISK    write and fsync a file, say SYNCED, then wait
  *   disk_rw bench DISK MB sequential write+fsync and read, in MB/s
+ *   disk_rw rng -         /dev/hwrng and getrandom give bytes
  */
 #include <dirent.h>
 #include <errno.h>
@@ -275,6 +276,23 @@ static int do_bench(const char *disk, int mb)
 	return 0;
 }
 
+static int do_rng(void)
+{
+	unsigned char a[64] = { 0 }, b[64] = { 0 };
+	int fd = open("/dev/hwrng", O_RDONLY);
+
+	CHECK(fd >= 0, "open /dev/hwrng: errno %d", errno);
+	CHECK(read(fd, a, sizeof(a)) == (ssize_t)sizeof(a), "read /dev/hwrng");
+	close(fd);
+	CHECK(getrandom(b, sizeof(b), 0) == (ssize_t)sizeof(b), "getrandom");
+	int za = 0, zb = 0;
+	for (size_t i = 0; i < sizeof(a); i++)
+		za += !a[i], zb += !b[i];
+	CHECK(za < 8 && zb < 8 && memcmp(a, b, sizeof(a)), "bytes look random");
+	printf("SUCCESS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc >= 3, "usage: disk_rw read|write|ro|corrupt|fsync|bench DISK [MB]");
@@ -289,6 +307,8 @@ int main(int argc, char **argv)
 		return do_corrupt(disk);
 	if (!strcmp(argv[1], "fsync"))
 		return do_fsync(disk);
+	if (!strcmp(argv[1], "rng"))
+		return do_rng();
 	if (!strcmp(argv[1], "bench"))
 		return do_bench(disk, argc > 3 ? atoi(argv[3]) : 16);
 	CHECK(0, "unknown mode %s", argv[1]);

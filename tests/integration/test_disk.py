@@ -1,0 +1,250 @@
+# SPDX-License-Identifier: MIT
+"""ringos's virtio-blk/virtio-rng drivers and ext2: images made by mkfs.ext2 -d
+are read, written and checked afterwards with e2fsck and debugfs on the host.
+Under QEMU (q35, modern-only virtio-pci devices) now; under ringvisor once
+`ringvisor exec` has --disk."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, KVM_REASON, needs_qemu, run
+
+PROG = str(BUILD / "progs" / "disk_rw")
+needs_e2fs = pytest.mark.skipif(shutil.which("mkfs.ext2") is None or shutil.which("debugfs") is None,
+                                reason="e2fsprogs (mkfs.ext2, e2fsck, debugfs) is not installed")
+pytestmark = needs_e2fs
+
+
+def pattern(n):
+    # Same as pat() in tests/progs/disk_rw.c.
+    return bytes(ord("a") + (i * 7 + i // 1000) % 26 for i in range(n))
+
+
+def make_image(tmp_path, block_size, name="disk.img", size="16M"):
+    src = tmp_path / "src"
+    if not src.exists():
+        (src / "sub" / "dir").mkdir(parents=True)
+        (src / "hello.txt").write_text("hello world\n")
+        (src / "sub" / "dir" / "deep.txt").write_text("deep\n")
+        (src / "big.bin").write_bytes(pattern(300000))
+    img = tmp_path / name
+    subprocess.run(["mkfs.ext2", "-q", "-F", "-b", str(block_size), "-d", str(src), str(img), size],
+                   check=True, capture_output=True)
+    return img
+
+
+def initrd(tmp_path, *args):
+    out = tmp_path / "init.cpio"
+    subprocess.run([str(BUILD / "tools" / "mkinitrd"), str(out), "--add", PROG + ":/bin/disk_rw",
+                    "--", "/bin/disk_rw", *args], check=True)
+    return out
+
+
+def qemu_cmd(tmp_path, disks, args, accel="tcg", rng=True):
+    cmd = ["qemu-system-x86_64", "-M", "q35", "-accel", accel, "-m", "256M", "-nodefaults",
+           "-no-user-config", "-nographic", "-no-reboot", "-serial", "stdio",
+           "-kernel", str(BUILD / "ringos.elf"), "-initrd", str(initrd(tmp_path, *args)),
+           "-append", "init=/bin/disk_rw",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    for i, (img, ro) in enumerate(disks):
+        cmd += ["-drive", f"file={img},if=none,id=d{i},format=raw" + (",readonly=on" if ro else ""),
+                "-device", f"virtio-blk-pci,drive=d{i},disable-legacy=on"]
+    if rng:
+        cmd += ["-device", "virtio-rng-pci,disable-legacy=on"]
+    return cmd
+
+
+def qemu(tmp_path, disks, args, accel="tcg", rng=True):
+    r = run(qemu_cmd(tmp_path, disks, args, accel, rng), timeout=120)
+    # isa-debug-exit: ringos status s becomes (s << 1) | 1.
+    r.status = r.returncode >> 1 if r.returncode & 1 else None
+    return r
+
+
+def fsck_clean(img):
+    r = run(["e2fsck", "-fn", str(img)])
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def debugfs(img, request):
+    return run(["debugfs", "-R", request, str(img)]).stdout
+
+
+def names(img, path="/"):
+    out = debugfs(img, f"ls -p {path}")
+    # ls -p lines: /ino/mode/uid/gid/name/size/; inode 0 is an unused slot
+    # (a removed first entry of a block keeps its name, as Linux leaves it).
+    return {f[5] for f in (line.split("/") for line in out.splitlines())
+            if len(f) >= 7 and f[1] != "0"} - {".", ".."}
+
+
+ACCELS = ["tcg"] + (["kvm"] if not KVM_REASON else [])
+
+
+@needs_qemu
+@pytest.mark.parametrize("block_size", [1024, 4096])
+def test_qemu_read(tmp_path, block_size):
+    img = make_image(tmp_path, block_size)
+    r = qemu(tmp_path, [(img, False)], ["read", "vda"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    fsck_clean(img)
+
+
+@needs_qemu
+@pytest.mark.skipif(KVM_REASON is not None, reason=KVM_REASON or "")
+def test_qemu_kvm_read(tmp_path):
+    """kvm_pvm under QEMU: SeaBIOS runs emulated (several seconds), then ringos natively."""
+    img = make_image(tmp_path, 4096)
+    r = qemu(tmp_path, [(img, False)], ["read", "vda"], accel="kvm")
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+
+
+@needs_qemu
+@pytest.mark.parametrize("block_size", [1024, 4096])
+def test_qemu_write(tmp_path, block_size):
+    img = make_image(tmp_path, block_size)
+    r = qemu(tmp_path, [(img, False)], ["write", "vda"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    fsck_clean(img)
+    assert names(img) == {"lost+found", "big.bin", "big2.bin", "hello.txt", "sub", "newdir"}
+    assert names(img, "/sub") == {"dir", "moved.txt", "inner2"}
+    assert names(img, "/sub/dir") == set()
+    assert names(img, "/sub/inner2") == {"f.txt"}
+    assert names(img, "/newdir") == {f"file-with-a-longish-name-{i:03d}" for i in range(1, 120, 2)}
+    assert debugfs(img, "cat /hello.txt") == "HELLO world\nagain\n"
+    assert debugfs(img, "cat /sub/moved.txt") == "deep\n"
+    assert debugfs(img, "cat /sub/inner2/f.txt") == "inner\n"
+    assert debugfs(img, "cat /newdir/file-with-a-longish-name-007") == "newdir/file-with-a-longish-name-007"
+    out = tmp_path / "big2.out"
+    run(["debugfs", "-R", f"dump /big2.bin {out}", str(img)])
+    assert out.read_bytes() == pattern(400000)
+    run(["debugfs", "-R", f"dump /big.bin {out}", str(img)])
+    assert out.read_bytes() == pattern(3000)
+
+
+@needs_qemu
+def test_qemu_two_disks_and_readonly(tmp_path):
+    rw = make_image(tmp_path, 4096, "rw.img")
+    ro = make_image(tmp_path, 1024, "ro.img")
+    before = ro.read_bytes()
+    r = qemu(tmp_path, [(rw, False), (ro, True)], ["ro", "vdb"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    assert "(read-only)" in r.stdout
+    assert ro.read_bytes() == before
+
+
+@needs_qemu
+def test_qemu_rng(tmp_path):
+    r = qemu(tmp_path, [], ["rng", "-"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+
+
+@needs_qemu
+def test_qemu_fsync_then_kill(tmp_path):
+    """What fsync returned for survives the VMM being killed at once."""
+    img = make_image(tmp_path, 4096)
+    p = subprocess.Popen(qemu_cmd(tmp_path, [(img, False)], ["fsync", "vda"]), text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    out = ""
+    deadline = time.time() + 60
+    try:
+        while "SYNCED" not in out and time.time() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            out += line
+        p.send_signal(signal.SIGKILL)
+    finally:
+        p.kill()
+        p.wait()
+    assert "SYNCED" in out, out
+    fsck_clean(img)
+    dump = tmp_path / "synced.out"
+    run(["debugfs", "-R", f"dump /synced.bin {dump}", str(img)])
+    assert dump.read_bytes() == pattern(200000)
+
+
+def corrupt(img, block_size, what):
+    data = bytearray(img.read_bytes())
+    if what == "magic":
+        data[1024 + 56] ^= 0xff
+    elif what == "geometry":
+        data[1024 + 32:1024 + 36] = (0xffffffff).to_bytes(4, "little")  # blocks per group
+    elif what == "incompat":
+        data[1024 + 96] |= 0x40  # extents: not ext2
+    elif what == "group-desc":
+        gdt = (2 if block_size == 1024 else 1) * block_size
+        data[gdt + 8:gdt + 12] = (0x7ffffff0).to_bytes(4, "little")  # inode table
+    elif what == "root-inode":
+        out = debugfs(img, "imap <2>")
+        blk = int(out.split("located at block ")[1].split(",")[0])
+        off = int(out.split("offset ")[1].split()[0], 16)
+        base = blk * block_size + off
+        data[base + 40:base + 100] = b"\xff" * 60  # every block pointer
+    elif what == "dirent":
+        out = debugfs(img, "blocks /sub")
+        blk = int(out.split()[0])
+        data[blk * block_size + 4:blk * block_size + 6] = (3).to_bytes(2, "little")  # rec_len
+    elif what == "file-blocks":
+        out = debugfs(img, "imap /big.bin")
+        blk = int(out.split("located at block ")[1].split(",")[0])
+        off = int(out.split("offset ")[1].split()[0], 16)
+        base = blk * block_size + off
+        data[base + 40 + 4 * 12:base + 40 + 4 * 13] = (0xfffffff0).to_bytes(4, "little")
+    img.write_bytes(bytes(data))
+
+
+@needs_qemu
+@pytest.mark.parametrize("what", ["magic", "geometry", "incompat", "group-desc", "root-inode",
+                                  "dirent", "file-blocks"])
+def test_qemu_corrupt_image(tmp_path, what):
+    """A corrupt image gives mount errors or EIO/EUCLEAN; ringos and the program carry on."""
+    block_size = 1024
+    img = make_image(tmp_path, block_size)
+    corrupt(img, block_size, what)
+    r = qemu(tmp_path, [(img, False)], ["corrupt", "vda"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    assert "panic" not in r.stdout
+
+
+# ---- ringvisor ------------------------------------------------------------
+
+def ringvisor_has_disk():
+    exe = BUILD / "ringvisor"
+    if not exe.exists():
+        return False
+    r = subprocess.run([str(exe), "exec", "--help"], capture_output=True, text=True)
+    return "--disk" in r.stdout + r.stderr
+
+
+needs_rv_disk = pytest.mark.skipif(KVM_REASON is not None or not ringvisor_has_disk(),
+                                   reason=KVM_REASON or "ringvisor exec has no --disk yet")
+# The host side is being written: the first read of device_status after the
+# reset write does not come back yet.  Remove once it does.
+rv_pending = pytest.mark.xfail(reason="ringvisor virtio-pci in progress: device_status read hangs",
+                               raises=subprocess.TimeoutExpired, strict=False)
+
+
+@needs_rv_disk
+@rv_pending
+@pytest.mark.parametrize("block_size", [1024, 4096])
+def test_ringvisor_write(tmp_path, block_size):
+    img = make_image(tmp_path, block_size)
+    r = run([str(BUILD / "ringvisor"), "exec", "--disk", str(img), PROG, "write", "vda"],
+            timeout=30)
+    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    fsck_clean(img)
+    assert debugfs(img, "cat /sub/moved.txt") == "deep\n"
+
+
+@needs_rv_disk
+@rv_pending
+def test_ringvisor_readonly_and_id(tmp_path):
+    img = make_image(tmp_path, 4096)
+    r = run([str(BUILD / "ringvisor"), "exec", "--disk", f"{img},ro,id=data", PROG, "ro", "data"],
+            timeout=30)
+    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
