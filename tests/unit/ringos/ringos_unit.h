@@ -22,6 +22,8 @@ void test_ringos_elf_malformed(void);
 void test_ringos_uaccess(void);
 void test_ringos_sysargs(void);
 void test_ringos_sysargs_sizes(void);
+void test_ringos_ext2(void);
+void test_ringos_ext2_records(void);
 void ringos_sysargs_list(void);
 
 #endif

@@ -6,6 +6,7 @@ RINGOS_UNIT_SRCS := ringos/kernel/cpio.c ringos/kernel/elf.c ringos/kernel/sysar
 	tests/unit/ringos/test_ringos_main.c tests/unit/ringos/test_ringos_cpio.c \
 	tests/unit/ringos/test_ringos_elf.c tests/unit/ringos/test_ringos_uaccess.c \
 	tests/unit/ringos/test_ringos_sysargs.c
+RINGOS_UNIT_SRCS += ringos/kernel/ext2_disk.c tests/unit/ringos/test_ringos_ext2.c
 RINGOS_UNIT_OBJS := $(patsubst %.c,$(BUILD)/ringos-unit/%.o,$(RINGOS_UNIT_SRCS))
 RINGOS_UNIT_ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/ringos-unit/%.o,$(RINGOS_UNIT_SRCS))
 RINGOS_UNIT_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -17,6 +17,8 @@ static const struct {
     { "uaccess", test_ringos_uaccess },
     { "sysargs", test_ringos_sysargs },
     { "sysargs_sizes", test_ringos_sysargs_sizes },
+    { "ext2", test_ringos_ext2 },
+    { "ext2_records", test_ringos_ext2_records },
 };
 
 int main(int argc, char **argv)
