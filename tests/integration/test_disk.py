@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""ringos's virtio-blk/virtio-rng drivers and ext2: images made by mkfs.ext2 -d
-are read, written and checked afterwards with e2fsck and debugfs on the host.
-Under QEMU (q35, modern-only virtio-pci devices) now; under ringvisor once
-`ringvisor exec` has --disk."""
+"""Disks: ringos's virtio-blk/virtio-rng drivers and ext2 against ringvisor's
+devices and against QEMU's (q35, modern-only virtio-pci): images made by
+mkfs.ext2 -d are read and written by tests/progs/disk_rw, then checked on the
+host with e2fsck and debugfs; read-only disks, fsync surviving a SIGKILL of
+the VMM, corrupt images, virtio-rng."""
 import os
 import shutil
 import signal
@@ -82,14 +83,54 @@ def names(img, path="/"):
             if len(f) >= 7 and f[1] != "0"} - {".", ".."}
 
 
-ACCELS = ["tcg"] + (["kvm"] if not KVM_REASON else [])
+
+def ringvisor_has_disk():
+    exe = BUILD / "ringvisor"
+    if not exe.exists():
+        return False
+    r = subprocess.run([str(exe), "exec", "--help"], capture_output=True, text=True)
+    return "--disk" in r.stdout + r.stderr
 
 
-@needs_qemu
+def rv_cmd(disks, args, rng=True, vmm="ringvisor"):
+    cmd = [str(BUILD / vmm), "exec"]
+    for img, ro in disks:
+        cmd += ["--disk", f"{img},ro" if ro is True else f"{img}{ro or ''}"]
+    if rng:
+        cmd += ["--rng"]
+    return cmd + [PROG, *args]
+
+
+needs_rv_disk = pytest.mark.skipif(KVM_REASON is not None or not ringvisor_has_disk(),
+                                   reason=KVM_REASON or "ringvisor exec has no --disk")
+
+# Every test runs against ringvisor's devices (also under the ASan+UBSan
+# build) and against QEMU's; QEMU with TCG: under kvm_pvm its SeaBIOS runs
+# emulated for seconds (test_qemu_kvm_read covers that path once).
+VMMS = [pytest.param("ringvisor", marks=needs_rv_disk),
+        pytest.param("asan/ringvisor", marks=needs_rv_disk),
+        pytest.param("qemu", marks=needs_qemu)]
+
+
+def vm_cmd(vmm, tmp_path, disks, args, rng=True):
+    if vmm == "qemu":
+        return qemu_cmd(tmp_path, disks, args, rng=rng)
+    return rv_cmd(disks, args, rng, vmm)
+
+
+def vm(vmm, tmp_path, disks, args, rng=True):
+    if vmm == "qemu":
+        return qemu(tmp_path, disks, args, rng=rng)
+    r = run(rv_cmd(disks, args, rng, vmm), timeout=60)
+    r.status = r.returncode
+    return r
+
+
+@pytest.mark.parametrize("vmm", VMMS)
 @pytest.mark.parametrize("block_size", [1024, 4096])
-def test_qemu_read(tmp_path, block_size):
+def test_read(tmp_path, vmm, block_size):
     img = make_image(tmp_path, block_size)
-    r = qemu(tmp_path, [(img, False)], ["read", "vda"])
+    r = vm(vmm, tmp_path, [(img, False)], ["read", "vda"])
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
     fsck_clean(img)
 
@@ -103,11 +144,11 @@ def test_qemu_kvm_read(tmp_path):
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
 
 
-@needs_qemu
+@pytest.mark.parametrize("vmm", VMMS)
 @pytest.mark.parametrize("block_size", [1024, 4096])
-def test_qemu_write(tmp_path, block_size):
+def test_write(tmp_path, vmm, block_size):
     img = make_image(tmp_path, block_size)
-    r = qemu(tmp_path, [(img, False)], ["write", "vda"])
+    r = vm(vmm, tmp_path, [(img, False)], ["write", "vda"])
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
     fsck_clean(img)
     assert names(img) == {"lost+found", "big.bin", "big2.bin", "hello.txt", "sub", "newdir"}
@@ -126,28 +167,37 @@ def test_qemu_write(tmp_path, block_size):
     assert out.read_bytes() == pattern(3000)
 
 
-@needs_qemu
-def test_qemu_two_disks_and_readonly(tmp_path):
+@pytest.mark.parametrize("vmm", VMMS)
+def test_two_disks_and_readonly(tmp_path, vmm):
     rw = make_image(tmp_path, 4096, "rw.img")
     ro = make_image(tmp_path, 1024, "ro.img")
     before = ro.read_bytes()
-    r = qemu(tmp_path, [(rw, False), (ro, True)], ["ro", "vdb"])
+    r = vm(vmm, tmp_path, [(rw, False), (ro, True)], ["ro", "vdb"])
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
-    assert "(read-only)" in r.stdout
+    if vmm == "qemu":  # ringvisor exec boots quiet: no mount messages
+        assert "(read-only)" in r.stdout
     assert ro.read_bytes() == before
 
 
-@needs_qemu
-def test_qemu_rng(tmp_path):
-    r = qemu(tmp_path, [], ["rng", "-"])
+@needs_rv_disk
+def test_disk_named_by_id(tmp_path):
+    """--disk PATH,id=NAME mounts at /mnt/NAME."""
+    img = make_image(tmp_path, 4096)
+    r = vm("ringvisor", tmp_path, [(img, ",ro,id=data")], ["ro", "data"])
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
 
 
-@needs_qemu
-def test_qemu_fsync_then_kill(tmp_path):
+@pytest.mark.parametrize("vmm", VMMS)
+def test_rng(tmp_path, vmm):
+    r = vm(vmm, tmp_path, [], ["rng", "-"])
+    assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("vmm", VMMS)
+def test_fsync_then_kill(tmp_path, vmm):
     """What fsync returned for survives the VMM being killed at once."""
     img = make_image(tmp_path, 4096)
-    p = subprocess.Popen(qemu_cmd(tmp_path, [(img, False)], ["fsync", "vda"]), text=True,
+    p = subprocess.Popen(vm_cmd(vmm, tmp_path, [(img, False)], ["fsync", "vda"]), text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     out = ""
     deadline = time.time() + 60
@@ -198,53 +248,15 @@ def corrupt(img, block_size, what):
     img.write_bytes(bytes(data))
 
 
-@needs_qemu
+
+@pytest.mark.parametrize("vmm", VMMS)
 @pytest.mark.parametrize("what", ["magic", "geometry", "incompat", "group-desc", "root-inode",
                                   "dirent", "file-blocks"])
-def test_qemu_corrupt_image(tmp_path, what):
+def test_corrupt_image(tmp_path, vmm, what):
     """A corrupt image gives mount errors or EIO/EUCLEAN; ringos and the program carry on."""
     block_size = 1024
     img = make_image(tmp_path, block_size)
     corrupt(img, block_size, what)
-    r = qemu(tmp_path, [(img, False)], ["corrupt", "vda"])
+    r = vm(vmm, tmp_path, [(img, False)], ["corrupt", "vda"])
     assert r.status == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
     assert "panic" not in r.stdout
-
-
-# ---- ringvisor ------------------------------------------------------------
-
-def ringvisor_has_disk():
-    exe = BUILD / "ringvisor"
-    if not exe.exists():
-        return False
-    r = subprocess.run([str(exe), "exec", "--help"], capture_output=True, text=True)
-    return "--disk" in r.stdout + r.stderr
-
-
-needs_rv_disk = pytest.mark.skipif(KVM_REASON is not None or not ringvisor_has_disk(),
-                                   reason=KVM_REASON or "ringvisor exec has no --disk yet")
-# The host side is being written: the first read of device_status after the
-# reset write does not come back yet.  Remove once it does.
-rv_pending = pytest.mark.xfail(reason="ringvisor virtio-pci in progress: device_status read hangs",
-                               raises=subprocess.TimeoutExpired, strict=False)
-
-
-@needs_rv_disk
-@rv_pending
-@pytest.mark.parametrize("block_size", [1024, 4096])
-def test_ringvisor_write(tmp_path, block_size):
-    img = make_image(tmp_path, block_size)
-    r = run([str(BUILD / "ringvisor"), "exec", "--disk", str(img), PROG, "write", "vda"],
-            timeout=30)
-    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
-    fsck_clean(img)
-    assert debugfs(img, "cat /sub/moved.txt") == "deep\n"
-
-
-@needs_rv_disk
-@rv_pending
-def test_ringvisor_readonly_and_id(tmp_path):
-    img = make_image(tmp_path, 4096)
-    r = run([str(BUILD / "ringvisor"), "exec", "--disk", f"{img},ro,id=data", PROG, "ro", "data"],
-            timeout=30)
-    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr

@@ -68,6 +68,19 @@ static void raise_vector(struct vpci *v, uint16_t vec, uint8_t isr_bit)
         irq_raise(v->env.irq, v->gsi[vec]);
 }
 
+/* KVM routes (vec) only while it can fire: a driver writes the address and
+ * data of a masked entry one dword at a time, and a half-written message
+ * must never reach the APIC. */
+static void msix_route(struct vpci *v, uint16_t vec)
+{
+    const struct vpci_msix *m = &v->msix[vec];
+    bool live = !vector_masked(v, vec);
+
+    if (irq_route(v->env.irq, v->gsi[vec], live, (uint64_t)m->addr_hi << 32 | m->addr_lo,
+                  m->data))
+        v->env.guest_error(v->env.opaque, "%s: cannot route MSI-X vector %u", v->name, vec);
+}
+
 /* After an unmask: what was held back goes out now. */
 static void flush_pending(struct vpci *v)
 {
@@ -276,15 +289,9 @@ static void msix_access(struct vpci *v, uint64_t off, uint8_t *data, uint32_t le
     memcpy(&val, data, 4);
     was_masked = vector_masked(v, (uint16_t)vec);
     words[field / 4] = field == 12 ? (val & MSIX_CTRL_MASKED) : val;
-    if (field != 12) {
-        const struct vpci_msix *m = &v->msix[vec];
-
-        if (irq_route(v->env.irq, v->gsi[vec], true, (uint64_t)m->addr_hi << 32 | m->addr_lo,
-                      m->data))
-            v->env.guest_error(v->env.opaque, "%s: cannot route MSI-X vector %u", v->name, vec);
-    } else if (was_masked) {
+    msix_route(v, (uint16_t)vec);
+    if (was_masked)
         flush_pending(v);
-    }
 }
 
 static void cfg_written(struct pci_fn *fn, uint32_t off, uint32_t len)
@@ -299,6 +306,8 @@ static void cfg_written(struct pci_fn *fn, uint32_t off, uint32_t len)
     pthread_mutex_lock(&v->lock);
     v->msix_enabled = val & MSIX_ENABLE;
     v->msix_masked = val & MSIX_FN_MASK;
+    for (uint16_t vec = 0; vec < v->nr_queues + 1u; vec++)
+        msix_route(v, vec);
     flush_pending(v);
     pthread_mutex_unlock(&v->lock);
 }

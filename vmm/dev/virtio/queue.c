@@ -89,6 +89,15 @@ static int add_buffer(struct vq *q, struct vq_elem *e, const struct virtq_desc *
     return 0;
 }
 
+/* used->avail_event (after the used ring): the driver kicks us when its
+ * avail idx passes it. */
+static void set_avail_event(struct vq *q)
+{
+    uint8_t *used = mem_gpa(q->mem, q->used, USED_BYTES(q->size));
+
+    __atomic_store_n((uint16_t *)(used + 4 + 8 * q->size), q->last_avail, __ATOMIC_RELAXED);
+}
+
 int vq_pop(struct vq *q, struct vq_elem *e)
 {
     const uint8_t *avail, *table;
@@ -100,8 +109,17 @@ int vq_pop(struct vq *q, struct vq_elem *e)
     avail = mem_gpa(q->mem, q->avail, AVAIL_BYTES(q->size));
     /* Acquire: the ring entry and descriptors were written before idx. */
     idx = __atomic_load_n((const uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
-    if (idx == q->last_avail)
-        return 0;
+    if (idx == q->last_avail) {
+        if (!q->event_idx)
+            return 0;
+        /* 2.7.10: ask to be kicked for the next entry, then look again: the
+         * driver may have added one before it saw our avail_event. */
+        set_avail_event(q);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        idx = __atomic_load_n((const uint16_t *)(avail + 2), __ATOMIC_ACQUIRE);
+        if (idx == q->last_avail)
+            return 0;
+    }
     if ((uint16_t)(idx - q->last_avail) > q->size)
         return vq_break(q, "available index moved ahead by more than the queue size");
     head = __atomic_load_n((const uint16_t *)(avail + 4 + 2 * (q->last_avail % q->size)),
@@ -146,6 +164,8 @@ int vq_pop(struct vq *q, struct vq_elem *e)
         i = d.next;
     }
     q->last_avail++;
+    if (q->event_idx)
+        set_avail_event(q);
     return 1;
 }
 
