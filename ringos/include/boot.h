@@ -38,6 +38,9 @@ struct bootinfo {
     uint32_t con_flags; /* RV_CON_* */
     uint32_t nr_mem;
     struct boot_mem mem[RV_MAX_MEM_REGIONS];
+    bool devs_listed;  /* the VMM lists every device: no PCI probing */
+    uint32_t nr_devs;
+    struct rv_dev devs[RV_DEV_MAX]; /* copied and checked from start info */
     char cmdline[RV_CMDLINE_MAX];
 };
 

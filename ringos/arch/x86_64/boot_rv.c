@@ -66,5 +66,24 @@ void rv_main(uint64_t start_info_gpa)
         boot.con_flags = si->con_flags;
     }
 
+    /* Devices: ringvisor lists them all (none without the feature), so that
+     * ringos never probes PCI, two exits per configuration read. */
+    boot.devs_listed = true;
+    if ((si->features & RV_FEAT_DEVICES) && si->dev_count <= RV_DEV_MAX &&
+        si->dev_size >= sizeof(struct rv_dev) && si->dev_size <= 4096 && si->dev_gpa &&
+        si->dev_gpa < boot.ram_top &&
+        (uint64_t)si->dev_count * si->dev_size <= boot.ram_top - si->dev_gpa) {
+        for (uint32_t i = 0; i < si->dev_count; i++) {
+            struct rv_dev *d = &boot.devs[boot.nr_devs];
+
+            memcpy(d, phys_to_virt(si->dev_gpa + (uint64_t)i * si->dev_size), sizeof(*d));
+            d->name[sizeof(d->name) - 1] = 0;
+            /* BAR 0 must lie outside RAM and hold what the offsets name. */
+            if (d->bar_gpa >= boot.ram_top && d->bar_gpa % 4096 == 0 && d->msix_count &&
+                d->msix_count <= 64 && d->notify_mult <= 4096)
+                boot.nr_devs++;
+        }
+    }
+
     kernel_main();
 }
