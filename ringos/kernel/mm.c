@@ -2,8 +2,11 @@
 /*
  * Physical page allocator over the boot memory map.  Free RAM is kept as
  * ranges handed out from the bottom, so init touches no page (on kvm_pvm
- * every first touch costs a shadow-MMU fault); freed pages go on a list.
- * Every page has a reference count (copy-on-write sharing after fork).
+ * every first touch costs a shadow-MMU fault); freed pages go on a stack of
+ * page numbers kept outside the pages themselves: a freed page is often a
+ * page table the host's shadow MMU still write-protects, and writing a list
+ * link into it would trap.  Every page has a reference count (copy-on-write
+ * sharing after fork).
  */
 #include "abi/rv_abi.h"
 #include "boot.h"
@@ -22,13 +25,9 @@ struct mm_range {
     uint16_t *refs; /* one count per page from base; valid while allocated */
 };
 
-struct free_page {
-    struct free_page *next;
-};
-
 static struct mm_range ranges[MM_MAX_RANGES];
 static unsigned nr_ranges;
-static struct free_page *free_list;
+static uint32_t *free_stack; /* page numbers (pa >> 12) of freed pages */
 static uint64_t free_list_pages, total_bytes;
 
 uint64_t virt_to_phys(const void *va)
@@ -60,13 +59,15 @@ static void mm_add_range(uint64_t start, uint64_t end)
 }
 
 /*
- * Carve the reference counts (2 bytes a page) from the top of the largest
- * range.  They are written when a page is allocated and read only while it
- * is, so the array needs no clearing and boot touches none of it.
+ * Carve the reference counts (2 bytes a page) and the free stack (4 bytes a
+ * page) from the top of the largest range.  Counts are written when a page
+ * is allocated and read only while it is, the stack only below its top, so
+ * neither needs clearing and boot touches none of it.
  */
 static void mm_init_refs(void)
 {
-    uint64_t pages = total_bytes / PAGE_SIZE, bytes = ALIGN_UP(pages * sizeof(uint16_t), PAGE_SIZE);
+    uint64_t pages = total_bytes / PAGE_SIZE;
+    uint64_t bytes = ALIGN_UP(pages * (sizeof(uint16_t) + sizeof(uint32_t)), PAGE_SIZE);
     struct mm_range *big = NULL;
 
     for (unsigned i = 0; i < nr_ranges; i++)
@@ -76,7 +77,8 @@ static void mm_init_refs(void)
         panic("mm: no room for page reference counts");
     big->end -= bytes;
     total_bytes -= bytes;
-    uint16_t *refs = phys_to_virt(big->end);
+    free_stack = phys_to_virt(big->end);
+    uint16_t *refs = (uint16_t *)(free_stack + pages);
     for (unsigned i = 0; i < nr_ranges; i++) {
         ranges[i].refs = refs;
         refs += (ranges[i].end - ranges[i].base) / PAGE_SIZE;
@@ -124,10 +126,8 @@ void *mm_alloc_pages(size_t n)
     unsigned long f = irq_save();
     void *p = NULL;
 
-    if (n == 1 && free_list) {
-        p = free_list;
-        free_list = free_list->next;
-        free_list_pages--;
+    if (n == 1 && free_list_pages) {
+        p = phys_to_virt((uint64_t)free_stack[--free_list_pages] * PAGE_SIZE);
     } else {
         for (unsigned i = 0; i < nr_ranges; i++) {
             if (ranges[i].end - ranges[i].next >= n * PAGE_SIZE) {
@@ -145,11 +145,7 @@ void *mm_alloc_pages(size_t n)
 
 static void mm_free_locked(void *p)
 {
-    struct free_page *fp = p;
-
-    fp->next = free_list;
-    free_list = fp;
-    free_list_pages++;
+    free_stack[free_list_pages++] = (uint32_t)(virt_to_phys(p) / PAGE_SIZE);
 }
 
 void mm_free_pages(void *p, size_t n)
