@@ -43,6 +43,7 @@ RINGOS_SRCS := \
 	ringos/kernel/time.c \
 	ringos/kernel/cmdline.c \
 	ringos/kernel/selftest.c \
+	ringos/kernel/vqbad.c \
 	ringos/kernel/bench.c \
 	ringos/kernel/demo.c \
 	ringos/kernel/cpio.c \

@@ -52,8 +52,6 @@
 #define ST_FAILED 0x80
 
 #define VIRTIO_MSI_NO_VECTOR 0xffff
-#define VRING_DESC_F_NEXT 1
-#define VRING_DESC_F_WRITE 2
 
 /* IDT vectors for queue interrupts: free between console input (0x40) and the IPIs. */
 #define VIRTIO_VEC_BASE 0x50
@@ -132,6 +130,29 @@ uint32_t virtio_cfg_read(struct virtio_dev *d, uint32_t off, unsigned n)
     default:
         return *(volatile uint32_t *)(d->devcfg + off);
     }
+}
+
+uint8_t virtio_status(struct virtio_dev *d)
+{
+    return cc_r8(d, CC_STATUS);
+}
+
+volatile uint16_t *virtio_queue_raw(struct virtio_dev *d, uint16_t index, uint16_t size,
+                                    uint64_t desc, uint64_t avail, uint64_t used)
+{
+    cc_w16(d, CC_Q_SELECT, index);
+    if (cc_r16(d, CC_Q_SIZE) == 0 || cc_r16(d, CC_Q_ENABLE))
+        return NULL;
+    uint64_t nbyte = (uint64_t)cc_r16(d, CC_Q_NOFF) * d->notify_mult;
+    if (nbyte + 2 > d->notify_len)
+        return NULL;
+    cc_w16(d, CC_Q_SIZE, size);
+    cc_w16(d, CC_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
+    cc_w64(d, CC_Q_DESC, desc);
+    cc_w64(d, CC_Q_DRIVER, avail);
+    cc_w64(d, CC_Q_DEVICE, used);
+    cc_w16(d, CC_Q_ENABLE, 1);
+    return (volatile uint16_t *)(d->notify + nbyte);
 }
 
 static void virtio_irq(struct trap_frame *tf)
@@ -224,7 +245,7 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n_out, uns
         q->desc[i] = (struct virtq_desc){
             .addr = bufs[k].gpa,
             .len = bufs[k].len,
-            .flags = (k >= n_out ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0),
+            .flags = (k >= n_out ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
             .next = k + 1 < n ? q->next[i] : 0,
         };
         i = q->next[i];
@@ -426,34 +447,40 @@ static void virtio_probe_pci(void)
  * without its configuration-space reads (two exits each on kvm_pvm).  Every
  * area lies in BAR 0; the lengths are the transport's (virtio 1.2 4.1.4).
  */
+struct virtio_dev *virtio_dev_map(const struct rv_dev *l)
+{
+    struct virtio_dev *d = kzalloc(sizeof(*d));
+
+    if (!d)
+        return NULL;
+    d->type = l->virtio_id;
+    d->bus = l->bus;
+    d->devfn = l->devfn;
+    d->readonly = l->flags & RV_DEV_READONLY;
+    strlcpy(d->name, l->name, sizeof(d->name));
+    d->common = pci_mmio_map(l->bar_gpa + l->common_off, CC_LEN);
+    d->isr = pci_mmio_map(l->bar_gpa + l->isr_off, 1);
+    d->devcfg_len = 0x100;
+    d->devcfg = pci_mmio_map(l->bar_gpa + l->device_off, d->devcfg_len);
+    d->notify_mult = l->notify_mult;
+    d->notify_len = 4096;
+    d->notify = pci_mmio_map(l->bar_gpa + l->notify_off, d->notify_len);
+    d->msix_cap = l->msix_cap;
+    d->msix_count = l->msix_count;
+    d->msix = (volatile uint32_t *)pci_mmio_map(l->bar_gpa + l->msix_off, 16u * d->msix_count);
+    if (d->common && d->isr && d->devcfg && d->notify && d->msix)
+        return d;
+    kfree(d);
+    return NULL;
+}
+
 static void virtio_listed(void)
 {
     for (uint32_t i = 0; i < boot.nr_devs; i++) {
-        const struct rv_dev *l = &boot.devs[i];
-        struct virtio_dev *d = kzalloc(sizeof(*d));
+        struct virtio_dev *d = virtio_dev_map(&boot.devs[i]);
 
-        if (!d)
-            return;
-        d->type = l->virtio_id;
-        d->bus = l->bus;
-        d->devfn = l->devfn;
-        d->readonly = l->flags & RV_DEV_READONLY;
-        strlcpy(d->name, l->name, sizeof(d->name));
-        d->common = pci_mmio_map(l->bar_gpa + l->common_off, CC_LEN);
-        d->isr = pci_mmio_map(l->bar_gpa + l->isr_off, 1);
-        d->devcfg_len = 0x100;
-        d->devcfg = pci_mmio_map(l->bar_gpa + l->device_off, d->devcfg_len);
-        d->notify_mult = l->notify_mult;
-        d->notify_len = 4096;
-        d->notify = pci_mmio_map(l->bar_gpa + l->notify_off, d->notify_len);
-        d->msix_cap = l->msix_cap;
-        d->msix_count = l->msix_count;
-        d->msix = (volatile uint32_t *)pci_mmio_map(l->bar_gpa + l->msix_off,
-                                                    16u * d->msix_count);
-        if (d->common && d->isr && d->devcfg && d->notify && d->msix)
+        if (d)
             virtio_attach(d);
-        else
-            kfree(d);
     }
 }
 

@@ -18,6 +18,13 @@
 #define VIRTIO_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
 
+#define VIRTIO_STATUS_NEEDS_RESET 0x40
+
+/* virtq_desc.flags (virtio 1.2 2.7.5) */
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_DESC_F_INDIRECT 4
+
 struct virtq_desc {
     uint64_t addr;
     uint32_t len;
@@ -26,6 +33,7 @@ struct virtq_desc {
 };
 
 struct virtq;
+struct rv_dev;
 
 struct virtio_dev {
     uint16_t type; /* VIRTIO_ID_* */
@@ -81,6 +89,19 @@ void virtio_ready(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d);
 /* Device config: (n) of 1, 2, 4 bytes at (off); 0 past the end. */
 uint32_t virtio_cfg_read(struct virtio_dev *d, uint32_t off, unsigned n);
+
+/* Device status (ST_* bits, VIRTIO_STATUS_NEEDS_RESET). */
+uint8_t virtio_status(struct virtio_dev *d);
+/*
+ * For self-tests that craft their own rings: queue (index) of (d) with
+ * (size) entries at (desc, avail, used) as given (nothing checked), no
+ * interrupt, enabled.  Returns the queue's notify address, or NULL if the
+ * queue does not exist or is already enabled.
+ */
+volatile uint16_t *virtio_queue_raw(struct virtio_dev *d, uint16_t index, uint16_t size,
+                                    uint64_t desc, uint64_t avail, uint64_t used);
+/* A device from ringvisor's start-info list, its areas mapped; NULL without memory. */
+struct virtio_dev *virtio_dev_map(const struct rv_dev *l);
 
 /*
  * Queue a chain of (n_out) device-readable then (n_in) device-writable

@@ -209,6 +209,13 @@ static __noreturn void test_fault(void)
     panic("fault: read of an unmapped address succeeded");
 }
 
+static __noreturn void test_vqbad(void)
+{
+    if (!need_ringvisor("vqbad"))
+        hv_poweroff(0);
+    test_finish(vqbad_run());
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -220,6 +227,7 @@ static const struct {
     { "badhcall", test_badhcall },
     { "triplefault", test_triplefault },
     { "fault", test_fault },
+    { "vqbad", test_vqbad },
 };
 
 __noreturn void selftest_run(const char *name)
