@@ -41,11 +41,6 @@ EXEC_REASON = _exec_unavailable()
 needs_exec = pytest.mark.skipif(EXEC_REASON is not None, reason=EXEC_REASON or "")
 
 
-def pending(what):
-    """Mark a test that fails until ringos gains (what); it still runs."""
-    return pytest.mark.xfail(reason=f"ringos: {what}", strict=False)
-
-
 
 def binary(directory, name):
     path = directory / name
@@ -71,11 +66,6 @@ def rexec(program, *args, opts=(), stdin="", timeout=TIMEOUT, env=None):
                            timeout=timeout, env=env, errors="replace")
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(cmd)} did not finish within {timeout} s")
-    # A known ringos bug that can hit any run at random: report it as such
-    # rather than as a failure of the feature under test.
-    m = re.search(r"panic: unhandled trap 64 \(interrupt\)", r.stdout)
-    if m:
-        pytest.xfail("ringos: random panic, unhandled trap 64 (interrupt)\n" + show(r))
     return r
 
 
@@ -344,7 +334,6 @@ def test_clock_against_host():
     assert host_end - host_start >= 0.95 * slept_ms / 1000, show(r)
 
 
-@pending("a woken sleeper waits out the spinner's time slice: 20 x 10 ms takes 320-400 ms, the limit is 400")
 @needs_exec
 def test_cpu_bound_child_does_not_starve_a_sleeper():
     r = rexec(prog("cpu_and_interactive"))
