@@ -7,9 +7,11 @@
 #   spawn       times fork+execve+wait4 of any command (issue 3)
 #   progs/microbench  static musl system-call microbenchmarks, run natively
 #               and inside ringos (issue 3)
+#   progs/diskbench   static musl sequential and random disk I/O, run natively
+#               on the image and inside ringos on a file of it (issue 4)
 BENCH_PROGS := $(BUILD)/bench/kvm-floor $(BUILD)/bench/cpuloop \
 	$(BUILD)/bench/pvm-floor $(BUILD)/bench/spawn
-BENCH_GUEST_PROGS := $(BUILD)/bench/progs/microbench
+BENCH_GUEST_PROGS := $(BUILD)/bench/progs/microbench $(BUILD)/bench/progs/diskbench
 
 $(BUILD)/bench/kvm-floor: bench/kvm_floor.c
 	$(Q)mkdir -p $(@D)
@@ -31,7 +33,8 @@ $(BUILD)/bench/progs/%: bench/progs/%.c bench/bench.mk
 	$(USERLAND_COMPILE)
 
 .PHONY: bench-progs
-bench-progs: $(BENCH_PROGS) $(BENCH_GUEST_PROGS) $(BUILD)/userland/hello
+bench-progs: $(BENCH_PROGS) $(BENCH_GUEST_PROGS) $(BUILD)/userland/hello \
+	$(BUILD)/tools/mkinitrd
 
 bench: all bench-progs
 	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)

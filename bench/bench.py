@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import disk_bench
 import exec_bench
 # ---- Every command line the benchmark runs is built here ------------------
 
@@ -84,7 +85,8 @@ ISSUE2_VARIANTS = ["rv_boot", "floor", "qemu_kvm", "qemu_tcg",
                    "rv_cpuloop", "native_cpuloop", "rv_rss"]
 ROWS["issue2"] = ISSUE2_VARIANTS
 ROWS.update(exec_bench.ROWS)
-VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS
+ROWS.update(disk_bench.ROWS)
+VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS + disk_bench.VARIANTS
 
 
 # ---- Running one process ----------------------------------------------------
@@ -587,6 +589,7 @@ def render_issue3_md(rep, info, runs, cmds):
 DOC_SECTIONS = [
     ("issue2", "## Issue 2: boot, CPU and memory"),
     ("issue3", "## Issue 3: `ringvisor exec` and system calls"),
+    ("issue4", "## Issue 4: disk I/O"),
 ]
 
 
@@ -615,7 +618,7 @@ def write_docs(path, blocks):
            "same benchmark without rewriting this file); see `bench/README.md` for "
            "what each row measures. Raw samples are in `build/bench/results.json` of "
            "the run. Each section says when and on what it was measured; "
-           "`--only issue2` or `--only issue3` rewrites just that section.", ""]
+           "`--only issue2`, `--only issue3` or `--only issue4` rewrites just that section.", ""]
     for tag, title in DOC_SECTIONS:
         text = blocks.get(tag, kept.get(tag))
         if text is None:
@@ -635,7 +638,8 @@ def main():
     ap.add_argument("--only", action="append", default=[],
                     help="row(s) to run: boot|1, floor|2, qemu|3, qemu-kvm, qemu-tcg, "
                          "cpuloop|4, rss, issue2 (all of those); issue3 = exec (hello, "
-                         "qemu-linux) + syscalls (pvm-floor and the microbenchmarks) "
+                         "qemu-linux) + syscalls (pvm-floor and the microbenchmarks); "
+                         "issue4 = disk "
                          "(repeatable or comma-separated)")
     ap.add_argument("--kernel", help="guest image: passed to ringvisor as --kernel "
                                      "and to QEMU (default: ringvisor's demo, BUILD/ringos.elf)")
@@ -655,6 +659,10 @@ def main():
                 ap.error(f"unknown row {o!r}; choose from {', '.join(sorted(ROWS))}")
             wanted.update(ROWS[o.strip()])
         variants = [v for v in VARIANT_ORDER if v in wanted]
+    # The disk benchmark runs on its own (it drops the host's page cache
+    # before every run), after the others.
+    disk = bool(set(variants) & set(disk_bench.VARIANTS))
+    variants = [v for v in variants if v not in disk_bench.VARIANTS]
     cmds = {v: c for v, c in build_commands(args).items() if v in variants}
     info = machine_info()
 
@@ -681,7 +689,7 @@ def main():
             samples[v].append({"ok": False, "error": dead[v], "status": None})
     consecutive_fail = {v: 0 for v in variants}
     progress = sys.stderr.isatty()  # \r updates are only noise in a log
-    for i in range(runs):
+    for i in range(runs if variants else 0):
         # Rotate the order so no variant always runs right after the CPU loop.
         order = variants[i % len(variants):] + variants[:i % len(variants)]
         for v in order:
@@ -706,6 +714,15 @@ def main():
                 dead[v] = r["error"]
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+
+    res4 = None
+    if disk:
+        log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
+            if progress else None
+        res4 = disk_bench.run(args.build, runs,
+                              ["--kernel", args.kernel] if args.kernel else [], log)
+        if progress:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
     s = summarise({v: rs for v, rs in samples.items() if v not in exec_bench.VARIANTS}, runs)
     s3 = exec_bench.summarise(samples)
@@ -737,12 +754,18 @@ def main():
                   f"{runs} alternated runs per variant, medians")
         print("\n".join(["", "Issue 3: `ringvisor exec` and system calls"]
                         + exec_bench.render(rep3, text_table, md=False)))
+    if res4:
+        if not (issue2 or issue3):
+            print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}")
+        print("\n".join(["", "Issue 4: disk I/O"]
+                        + disk_bench.render(res4, text_table, md=False)))
 
     os.makedirs(os.path.join(args.build, "bench"), exist_ok=True)
     path = os.path.join(args.build, "bench", "results.json")
     with open(path, "w") as f:
         json.dump({"machine": info, "runs": runs, "commands": cmds,
-                   "summary": dict(s, **s3), "samples": samples}, f, indent=1)
+                   "summary": dict(s, **s3), "samples": samples, "disk": res4},
+                  f, indent=1)
     print(f"\nraw samples: {path}")
     if args.write_docs:
         os.makedirs("docs", exist_ok=True)
@@ -753,10 +776,17 @@ def main():
         if issue3:
             blocks["issue3"] = render_issue3_md(rep3, info, runs, {
                 v: c for v, c in cmds.items() if v in exec_bench.VARIANTS})
+        if res4:
+            blocks["issue4"] = "\n".join(run_info_md(info, res4["runs"])
+                                         + disk_bench.render(res4, md_table, md=True)
+                                         + ["", "### Commands", ""]
+                                         + [f"- `{k}`: `{' '.join(shlex.quote(a) for a in c)}`"
+                                            for k, c in res4.get("commands", {}).items()])
         write_docs(os.path.join("docs", "benchmarks.md"), blocks)
         print("wrote docs/benchmarks.md")
 
-    return 0 if any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
+    ok4 = res4 is not None and any(c["n_ok"] for c in res4.get("cells", {}).values())
+    return 0 if ok4 or any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
 
 
 if __name__ == "__main__":
