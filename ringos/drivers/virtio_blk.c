@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-blk (virtio 1.2 5.2): one request queue; batches of sector reads
- * and writes with one notification per batch, flushes, and the device id
+ * and writes with one notification per batch, adjacent blocks of a batch
+ * merged into one request of several segments, flushes, and the device id
  * (VIRTIO_BLK_T_GET_ID) as the disk's name.
  */
 #include "blkdev.h"
@@ -12,6 +13,7 @@
 #include "virtio.h"
 #include "virtio_dev.h"
 
+#define VIRTIO_BLK_F_SEG_MAX 2
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_FLUSH 9
 
@@ -23,8 +25,12 @@
 
 #define VIRTIO_BLK_S_OK 0
 
-/* Requests in flight at once: three descriptors each. */
+/* Requests in flight at once: three descriptors each, more when merged. */
 #define VBLK_SLOTS 64
+/* Data segments (buffers) per request, if the device allows that many. */
+#define VBLK_SEG_MAX 64
+/* struct virtio_blk_config: seg_max follows capacity (8) and size_max (4). */
+#define VBLK_CFG_SEG_MAX 12
 
 struct vblk_slot {
     uint32_t type;
@@ -32,7 +38,8 @@ struct vblk_slot {
     uint64_t sector;
     uint8_t status; /* device-writable */
     bool busy;
-    struct blk_req *req;
+    uint16_t nreq;
+    struct blk_req *req; /* nreq adjacent requests, one buffer each */
 } __aligned(32);
 
 struct vblk {
@@ -40,13 +47,26 @@ struct vblk {
     struct virtq q;
     struct vblk_slot *slots; /* one page */
     unsigned nslots;
+    unsigned seg_max; /* 1 unless the device offers VIRTIO_BLK_F_SEG_MAX */
     struct blkdev bd;
 };
 
 _Static_assert(sizeof(struct vblk_slot) * VBLK_SLOTS <= 4096, "slots fit a page");
 
-/* Queue (req) (type t): 0, -ENOSPC (no slot or ring room now) or -EIO (queue broken). */
-static int vblk_add(struct vblk *vb, struct blk_req *req, uint32_t t)
+/* How many of (req)[0..n) go in one request: each starts where the last ends. */
+static unsigned vblk_merge(const struct vblk *vb, const struct blk_req *req, unsigned n)
+{
+    unsigned k = 1;
+
+    while (k < n && k < vb->seg_max && req[k].len &&
+           req[k].sector == req[k - 1].sector + req[k - 1].len / SECTOR_SIZE)
+        k++;
+    return k;
+}
+
+/* Queue (req)[0..nreq) (type t) as one request: 0, -ENOSPC (no slot or ring
+ * room now) or -EIO (queue broken). */
+static int vblk_add(struct vblk *vb, struct blk_req *req, unsigned nreq, uint32_t t)
 {
     struct vblk_slot *s = NULL;
 
@@ -63,10 +83,12 @@ static int vblk_add(struct vblk *vb, struct blk_req *req, uint32_t t)
     s->sector = req->sector;
     s->status = 0xff;
     s->req = req;
-    struct virtq_buf b[3] = { { virt_to_phys(s), 16 } };
+    s->nreq = (uint16_t)nreq;
+    struct virtq_buf b[VBLK_SEG_MAX + 2] = { { virt_to_phys(s), 16 } };
     unsigned n = 1;
-    if (req->len)
-        b[n++] = (struct virtq_buf){ virt_to_phys(req->buf), req->len };
+    for (unsigned i = 0; i < nreq; i++)
+        if (req[i].len)
+            b[n++] = (struct virtq_buf){ virt_to_phys(req[i].buf), req[i].len };
     b[n++] = (struct virtq_buf){ virt_to_phys(&s->status), 1 };
     bool in = t == VIRTIO_BLK_T_IN || t == VIRTIO_BLK_T_GET_ID;
     int err = virtq_add(&vb->q, b, in ? 1 : n - 1, in ? n - 1 : 1, s);
@@ -85,14 +107,15 @@ static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t 
         reqs[i].status = -EIO; /* until the device says otherwise */
     while (next < n || pending) {
         while (next < n) {
-            int r = vblk_add(vb, &reqs[next], t);
+            unsigned k = vblk_merge(vb, &reqs[next], n - next);
+            int r = vblk_add(vb, &reqs[next], k, t);
             if (r == -ENOSPC)
                 break;
             if (r) {
                 err = r;
                 goto broken;
             }
-            next++;
+            next += k;
             pending++;
         }
         virtq_kick(&vb->q);
@@ -108,7 +131,8 @@ static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t 
         while ((s = virtq_get(&vb->q, &len))) {
             /* Copy the status once; it is device-written memory. */
             uint8_t st = *(volatile uint8_t *)&s->status;
-            s->req->status = len >= 1 && st == VIRTIO_BLK_S_OK ? 0 : -EIO;
+            for (unsigned i = 0; i < s->nreq; i++)
+                s->req[i].status = len >= 1 && st == VIRTIO_BLK_S_OK ? 0 : -EIO;
             s->busy = false;
             pending--;
         }
@@ -206,7 +230,7 @@ int virtio_blk_probe(struct virtio_dev *d)
         return -ENOMEM;
     vb->dev = d;
     int err = virtio_negotiate(d, 1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH |
-                                      1ull << VIRTIO_F_EVENT_IDX);
+                                      1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_F_EVENT_IDX);
     if (err)
         goto err_free;
     err = virtio_queue_init(d, &vb->q, 0, 256);
@@ -219,6 +243,12 @@ int virtio_blk_probe(struct virtio_dev *d)
     }
     memset(vb->slots, 0, PAGE_SIZE);
     vb->nslots = MIN(VBLK_SLOTS, vb->q.size / 3u);
+    /* A request of seg_max segments plus header and status fits an empty ring. */
+    vb->seg_max = 1;
+    if (d->features & (1ull << VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t m = virtio_cfg_read(d, VBLK_CFG_SEG_MAX, 4);
+        vb->seg_max = MAX(1u, MIN(m, MIN((unsigned)VBLK_SEG_MAX, vb->q.size - 2u)));
+    }
     virtio_ready(d);
     /* virtio 1.2 5.2.4: capacity, in 512-byte sectors, whatever blk_size says. */
     vb->bd.sectors = virtio_cfg_read(d, 0, 4) | (uint64_t)virtio_cfg_read(d, 4, 4) << 32;

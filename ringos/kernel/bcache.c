@@ -91,6 +91,13 @@ static int bwrite_batch(struct buf **bs, unsigned n)
 {
     struct blk_req reqs[BATCH];
 
+    /* Ascending block order, so the driver can merge neighbours into one request. */
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && bs[j - 1]->blockno > bs[j]->blockno; j--) {
+            struct buf *t = bs[j];
+            bs[j] = bs[j - 1];
+            bs[j - 1] = t;
+        }
     for (unsigned i = 0; i < n; i++)
         reqs[i] = buf_req(bs[i], true);
     int err = bs[0]->dev->ops->rw(bs[0]->dev, reqs, n);
