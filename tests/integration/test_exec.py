@@ -265,54 +265,71 @@ def test_signals():
     assert_success(r)
 
 
+class Terminal:
+    """ringvisor ARGS on a pseudo-terminal, as a user at a shell runs it."""
+
+    def __init__(self, *args):
+        self.out = b""
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            try:
+                os.execv(str(RINGVISOR), [str(RINGVISOR), *args])
+            finally:
+                os._exit(127)
+
+    def read_until(self, marker, seconds):
+        """Read until (marker) appears or (seconds) pass; True if it did."""
+        deadline = time.monotonic() + seconds
+        while marker not in self.out and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:  # EIO: the other side is gone
+                    return False
+                if not chunk:
+                    return False
+                self.out += chunk
+        return marker in self.out
+
+    def type(self, keys):
+        os.write(self.fd, keys)
+
+    def status(self, seconds):
+        """ringvisor's exit status, draining its output meanwhile; None on timeout."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            done, ws = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(ws)
+            self.read_until(b"\0never", 0.05)
+        return None
+
+    def text(self):
+        return self.out.decode(errors="replace")
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
 @needs_exec
 def test_ctrl_c_reaches_the_program():
     """^C typed on ringvisor's terminal becomes SIGINT in the guest, and does
     not kill ringvisor itself."""
-    program = prog("sigint")
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(str(RINGVISOR), [str(RINGVISOR), "exec", program])
-        finally:
-            os._exit(127)
-    out = b""
-
-    def read_until(marker, deadline):
-        nonlocal out
-        while marker not in out and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the other side is gone
-                    return
-                if not chunk:
-                    return
-                out += chunk
-
+    t = Terminal("exec", prog("sigint"))
     try:
-        deadline = time.monotonic() + TIMEOUT
-        read_until(b"READY", deadline)
-        assert b"READY" in out, out.decode(errors="replace")
-        os.write(fd, b"\x03")
-        read_until(b"GOT SIGINT", time.monotonic() + 10)
-        assert b"GOT SIGINT" in out, out.decode(errors="replace")
-        status = None
-        while time.monotonic() < deadline:
-            done, ws = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = os.waitstatus_to_exitcode(ws)
-                break
-            read_until(b"\0never", time.monotonic() + 0.1)
-        assert status == 0, f"status {status}\n{out.decode(errors='replace')}"
+        assert t.read_until(b"READY", TIMEOUT), t.text()
+        t.type(b"\x03")
+        assert t.read_until(b"GOT SIGINT", 10), t.text()
+        status = t.status(TIMEOUT)
+        assert status == 0, f"status {status}\n{t.text()}"
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        t.close()
 
 
 @needs_exec
@@ -454,56 +471,20 @@ def test_demo_shell_on_a_terminal():
     ringvisor with status N."""
     if not RINGVISOR.exists():
         pytest.skip(f"{RINGVISOR} is missing: run make")
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(str(RINGVISOR), [str(RINGVISOR), "run"])
-        finally:
-            os._exit(127)
-    out = b""
-
-    def read_until(marker, seconds):
-        nonlocal out
-        deadline = time.monotonic() + seconds
-        while marker not in out and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the other side is gone
-                    return False
-                if not chunk:
-                    return False
-                out += chunk
-        return marker in out
-
+    t = Terminal("run")
     try:
-        assert read_until(b"rsh$ ", TIMEOUT), out.decode(errors="replace")
+        assert t.read_until(b"rsh$ ", TIMEOUT), t.text()
         typed = b""
         for key in b"hello":
             typed += bytes([key])
-            os.write(fd, bytes([key]))
-            assert read_until(b"rsh$ " + typed, 5), \
-                f"key {chr(key)!r} not echoed:\n{out.decode(errors='replace')}"
-        os.write(fd, b"\r")
-        assert read_until(b"Hello from ringos!", 10), out.decode(errors="replace")
-        os.write(fd, b"primes 1000\r")
-        assert read_until(b"168 primes below 1000", 10), out.decode(errors="replace")
-        os.write(fd, b"exit 4\r")
-        read_until(b"\0never", 10)
-        status = None
-        deadline = time.monotonic() + 10
-        while status is None and time.monotonic() < deadline:
-            done, ws = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = os.waitstatus_to_exitcode(ws)
-            else:
-                time.sleep(0.05)
-        assert status == 4, f"status {status}\n{out.decode(errors='replace')}"
+            t.type(bytes([key]))
+            assert t.read_until(b"rsh$ " + typed, 5), f"key {chr(key)!r} not echoed:\n{t.text()}"
+        t.type(b"\r")
+        assert t.read_until(b"Hello from ringos!", 10), t.text()
+        t.type(b"primes 1000\r")
+        assert t.read_until(b"168 primes below 1000", 10), t.text()
+        t.type(b"exit 4\r")
+        status = t.status(10)
+        assert status == 4, f"status {status}\n{t.text()}"
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
+        t.close()
