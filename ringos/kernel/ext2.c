@@ -535,11 +535,14 @@ static void ext2_set_size(struct ext2_inode *in, uint64_t size)
         in->size_high = (uint32_t)(size >> 32);
 }
 
+/* File blocks a read fetches at once (the buffer cache takes up to BATCH per batch). */
+#define EXT2_READAHEAD 64
+
 /* Read ahead the file blocks [fb, fb + n) that are mapped and not cached. */
 static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, uint64_t fb,
                            unsigned n)
 {
-    uint64_t blocks[32];
+    uint64_t blocks[EXT2_READAHEAD];
 
     n = MIN(n, ARRAY_SIZE(blocks));
     for (unsigned i = 0; i < n; i++) {
@@ -568,12 +571,12 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
     n = MIN(n, size - off);
     uint64_t first = off / bs, last = (off + n - 1) / bs;
     if (last > first)
-        ext2_readahead(fs, &in, ip->ino, first, (unsigned)MIN(last - first + 1, 32u));
+        ext2_readahead(fs, &in, ip->ino, first, (unsigned)MIN(last - first + 1, EXT2_READAHEAD));
     while (done < n) {
         uint64_t fb = (off + done) / bs;
         uint32_t boff = (off + done) % bs, chunk = MIN(bs - boff, n - done), blk;
-        if (fb > first && (fb - first) % 32 == 0)
-            ext2_readahead(fs, &in, ip->ino, fb, (unsigned)MIN(last - fb + 1, 32u));
+        if (fb > first && (fb - first) % EXT2_READAHEAD == 0)
+            ext2_readahead(fs, &in, ip->ino, fb, (unsigned)MIN(last - fb + 1, EXT2_READAHEAD));
         if ((err = ext2_bmap(fs, &in, ip->ino, fb, false, &blk, NULL)))
             break;
         if (!blk) {
