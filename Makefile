@@ -16,6 +16,7 @@ all: $(BUILD)/ringos.elf $(BUILD)/ringvisor
 include ringos/ringos.mk
 include userland/userland.mk
 include vmm/vmm.mk
+include daemon/daemon.mk
 include tests/tests.mk
 include bench/bench.mk
 

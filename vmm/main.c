@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include "abi/rv_abi.h"
+#include "vmm/core/control.h"
 #include "vmm/core/cpio.h"
 #include "vmm/core/hostfile.h"
 #include "vmm/core/parse.h"
 #include "vmm/core/vm.h"
+#include "daemon/daemon.h"
 
 #define RINGVISOR_VERSION "0.1.0"
 #define EXIT_USAGE 2
@@ -43,6 +45,7 @@ static const char usage_top[] =
     "commands:\n"
     "  run     boot a kernel (by default the built-in ringos) in a new VM\n"
     "  exec    run a static Linux x86-64 program in its own ringos VM\n"
+    "  serve   run the host daemon: many VMs behind an HTTP API on a UNIX socket\n"
     "\n"
     "`ringvisor COMMAND --help` describes a command.\n";
 
@@ -117,9 +120,13 @@ struct launch {
     const char *add[256];
     unsigned nr_add;
     char disk_path[RV_DEV_MAX][4096];
+    /* --control-dir (internal, from `ringvisor serve`): the daemon's
+     * channel to this VM process, and where its status is left. */
+    const char *control_dir;
+    struct ctl ctl;
 };
 
-enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS };
+enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS, OPT_CONTROL };
 
 static const struct option launch_opts[] = {
     { "kernel", required_argument, NULL, 'k' },
@@ -132,6 +139,7 @@ static const struct option launch_opts[] = {
     { "disk", required_argument, NULL, OPT_DISK },
     { "rng", no_argument, NULL, OPT_RNG },
     { "virtio-console", no_argument, NULL, OPT_VCONS },
+    { "control-dir", required_argument, NULL, OPT_CONTROL },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
@@ -228,6 +236,7 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
             break;
         case OPT_RNG: l->cfg.rng = true; break;
         case OPT_VCONS: l->cfg.virtio_console = true; break;
+        case OPT_CONTROL: l->control_dir = optarg; break;
         case 'v': l->cfg.verbose++; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -427,6 +436,12 @@ static int launch(struct launch *l)
             close(sigfd);
         return kind == VM_ERR_INPUT ? EXIT_USAGE : 1;
     }
+    if (l->ctl.listen_fd >= 0) {
+        l->ctl.vm = &vm;
+        vm.ctl_fd = l->ctl.listen_fd;
+        vm.ctl_fn = ctl_serve;
+        vm.ctl_opaque = &l->ctl;
+    }
     if (l->cfg.verbose) {
         fprintf(stderr, "ringvisor: host: %s\n", host_kind_name(vm.host_kind));
         fprintf(stderr, "ringvisor: %u vCPU(s), %llu MiB RAM, irqchip %s, boot area %#llx-%#llx, "
@@ -464,9 +479,21 @@ static int cmd_launch(const char *cmd, const char *usage, int argc, char **argv)
         return 1;
     l->cfg = (struct vm_config){ .mem_size = MEM_DEFAULT, .nr_vcpus = 1, .cmdline = "",
                                  .console_fd = STDOUT_FILENO, .console_in_fd = STDIN_FILENO };
+    l->ctl.listen_fd = -1;
     if (isatty(STDIN_FILENO))
         l->cfg.console_flags |= RV_CON_TTY;
     r = parse_launch(l, cmd, usage, argc, argv);
+    if (r < 0 && l->control_dir) {
+        /* Before the VM exists: the daemon can connect at once, and its
+         * requests wait until vm_run() serves them. */
+        int err = ctl_init(&l->ctl, l->control_dir);
+
+        if (err) {
+            fprintf(stderr, "ringvisor: control channel in '%s': %s\n", l->control_dir,
+                    strerror(-err));
+            r = 1;
+        }
+    }
     if (r < 0 && !strcmp(cmd, "exec")) {
         if (optind >= argc)
             r = usage_error("exec needs a PROGRAM (see ringvisor exec --%s)", "help");
@@ -479,6 +506,8 @@ static int cmd_launch(const char *cmd, const char *usage, int argc, char **argv)
         r = load_files(l);
     if (r < 0)
         r = launch(l);
+    if (l->control_dir && l->ctl.dir[0])
+        ctl_exit(&l->ctl, r);
     free(l->kernel);
     free(l->initrd);
     cpio_free(&l->archive);
@@ -504,5 +533,7 @@ int main(int argc, char **argv)
         return cmd_launch("run", usage_run, argc - 1, argv + 1);
     if (!strcmp(argv[1], "exec"))
         return cmd_launch("exec", usage_exec, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "serve"))
+        return daemon_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s' (see ringvisor --help)", argv[1]);
 }

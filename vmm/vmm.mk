@@ -3,7 +3,7 @@
 # (the rsh shell and the userland programs) embedded as `ringvisor run`'s default.
 VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.c \
                  vmm/core/reqring.c vmm/core/iothread.c vmm/core/parse.c \
-                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/cpio.c vmm/core/hostfile.c vmm/core/irq.c \
+                 vmm/core/vm.c vmm/core/vcpu.c vmm/core/control.c vmm/core/cpio.c vmm/core/hostfile.c vmm/core/irq.c \
                  vmm/dev/pci_host.c vmm/dev/virtio/queue.c vmm/dev/virtio/pci.c \
                  vmm/dev/virtio/blk.c vmm/dev/virtio/rng.c vmm/dev/virtio/console.c vmm/backend/rawfile.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
                  vmm/dev/pvcon.c

@@ -77,6 +77,25 @@ static void vcpu_mmio(struct vcpu *vcpu)
                 (unsigned long long)run->mmio.phys_addr);
 }
 
+void vcpu_park(struct vcpu *vcpu)
+{
+    struct vm *vm = vcpu->vm;
+
+    pthread_mutex_lock(&vm->lock);
+    if (vm->paused && !vm->stopping) {
+        vm->nr_parked++;
+        pthread_cond_broadcast(&vm->parked_cond);
+        while (vm->paused && !vm->stopping)
+            pthread_cond_wait(&vm->pause_cond, &vm->lock);
+        vm->nr_parked--;
+    }
+    /* Clear the pause kick under the lock: vm_stop() sets stopping under it
+     * before kicking, so a stop kick is never lost. */
+    if (!vm->stopping)
+        __atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&vm->lock);
+}
+
 static bool vcpu_stopping(struct vcpu *vcpu)
 {
     bool s;
@@ -101,8 +120,10 @@ void *vcpu_main(void *arg)
 
     while (!vcpu_stopping(vcpu)) {
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR || errno == EAGAIN) {
+                vcpu_park(vcpu);
                 continue;
+            }
             snprintf(why, sizeof(why), "KVM_RUN failed: %s", strerror(errno));
             vcpu_fail(vcpu, why);
             break;

@@ -73,6 +73,9 @@ bool vm_stop(struct vm *vm, int status)
         vm->stopping = true;
         vm->exit_status = status;
     }
+    /* Parked vCPUs and a waiting vm_pause() must see the stop. */
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_cond_broadcast(&vm->parked_cond);
     pthread_mutex_unlock(&vm->lock);
     if (first && write(vm->done_fd, &one, sizeof(one)) < 0) {
         /* eventfd writes fail only on counter overflow: cannot happen once */
@@ -374,7 +377,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
     vm->console_fd = cfg->console_fd;
     vm->console_in_fd = cfg->console_in_fd;
     vm->nr_vcpus = cfg->nr_vcpus;
+    vm->ctl_fd = -1;
     pthread_mutex_init(&vm->lock, NULL);
+    pthread_cond_init(&vm->pause_cond, NULL);
+    pthread_cond_init(&vm->parked_cond, NULL);
     irq_init(&vm->irq, -1);
     *kind = VM_ERR_HOST;
 
@@ -493,7 +499,71 @@ void vm_destroy(struct vm *vm)
     if (vm->done_fd >= 0)
         close(vm->done_fd);
     vm->kick_fd = vm->kick_timer_fd = vm->fd = vm->kvm_fd = vm->done_fd = -1;
+    pthread_cond_destroy(&vm->pause_cond);
+    pthread_cond_destroy(&vm->parked_cond);
     pthread_mutex_destroy(&vm->lock);
+}
+
+/* ---- pause / resume ----------------------------------------------------- */
+
+bool vm_paused(struct vm *vm)
+{
+    bool p;
+
+    pthread_mutex_lock(&vm->lock);
+    p = vm->paused;
+    pthread_mutex_unlock(&vm->lock);
+    return p;
+}
+
+int vm_pause(struct vm *vm)
+{
+    struct kvm_clock_data clk = { 0 };
+    uint32_t started = 0;
+    int err = 0;
+
+    pthread_mutex_lock(&vm->lock);
+    if (vm->stopping || vm->paused) {
+        err = vm->stopping ? -ESHUTDOWN : -EBUSY;
+        pthread_mutex_unlock(&vm->lock);
+        return err;
+    }
+    vm->paused = true;
+    pthread_mutex_unlock(&vm->lock);
+    for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+        if (vm->vcpu[i].started) {
+            vcpu_kick(&vm->vcpu[i]);
+            started++;
+        }
+    pthread_mutex_lock(&vm->lock);
+    while (vm->nr_parked < started && !vm->stopping)
+        pthread_cond_wait(&vm->parked_cond, &vm->lock);
+    pthread_mutex_unlock(&vm->lock);
+    /* Every vCPU is out of KVM_RUN: the clock read now is where the guest
+     * stopped, and resume puts it back there. */
+    if (ioctl(vm->fd, KVM_GET_CLOCK, &clk) == 0)
+        vm->paused_clock = clk.clock;
+    return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+    struct kvm_clock_data clk = { .clock = vm->paused_clock };
+
+    pthread_mutex_lock(&vm->lock);
+    if (!vm->paused) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EBUSY;
+    }
+    pthread_mutex_unlock(&vm->lock);
+    /* KVM makes each vCPU refresh its kvmclock page before it next runs. */
+    if (vm->paused_clock && ioctl(vm->fd, KVM_SET_CLOCK, &clk) < 0 && vm->verbose)
+        fprintf(stderr, "ringvisor: KVM_SET_CLOCK: %s: guest clock jumps\n", strerror(errno));
+    pthread_mutex_lock(&vm->lock);
+    vm->paused = false;
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->lock);
+    return 0;
 }
 
 /* ---- run ---------------------------------------------------------------- */
@@ -506,8 +576,9 @@ static void on_kick_signal(int sig)
 int vm_run(struct vm *vm, int sigfd)
 {
     struct sigaction sa = { .sa_handler = on_kick_signal };
-    struct pollfd pfd[2] = { { .fd = vm->done_fd, .events = POLLIN },
-                             { .fd = sigfd, .events = POLLIN } };
+    struct pollfd pfd[3] = { { .fd = vm->done_fd, .events = POLLIN },
+                             { .fd = sigfd, .events = POLLIN },
+                             { .fd = vm->ctl_fd, .events = POLLIN } };
     int err;
 
     sigaction(SIGUSR1, &sa, NULL);
@@ -528,10 +599,13 @@ int vm_run(struct vm *vm, int sigfd)
         vm->vcpu[i].started = true;
     }
     for (;;) {
-        if (poll(pfd, sigfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+        /* A negative fd is ignored by poll(): no signalfd, no channel. */
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
             break;
         if (pfd[0].revents)
             break;
+        if (vm->ctl_fd >= 0 && pfd[2].revents)
+            vm->ctl_fn(vm->ctl_opaque);
         if (sigfd >= 0 && pfd[1].revents) {
             struct signalfd_siginfo si;
 

@@ -94,6 +94,17 @@ struct vm {
     int exit_status;
     int done_fd;            /* eventfd: the VM has ended */
     unsigned guest_errors;  /* logged guest errors, for rate limiting */
+    bool paused;            /* vCPUs are to park (vm_pause) */
+    uint32_t nr_parked;     /* vCPU threads parked */
+    pthread_cond_t pause_cond; /* parked vCPUs wait here for resume or stop */
+    pthread_cond_t parked_cond; /* vm_pause waits here for every vCPU */
+    uint64_t paused_clock;  /* kvmclock at pause, restored at resume */
+
+    /* An optional control channel vm_run serves from its thread when (ctl_fd)
+     * is readable; -1 for none.  Set after vm_create(), before vm_run(). */
+    int ctl_fd;
+    void (*ctl_fn)(void *opaque);
+    void *ctl_opaque;
 };
 
 /* Why vm_create() failed: a user error (bad image, too little memory: exit
@@ -119,6 +130,19 @@ void vm_destroy(struct vm *vm);
 
 /* End the VM with (status); the first caller wins.  Returns true for it. */
 bool vm_stop(struct vm *vm, int status);
+
+/*
+ * Stop every vCPU (each parks outside KVM_RUN) and the guest clock; returns
+ * once all have parked.  -EBUSY if already paused, -ESHUTDOWN if stopping.
+ * From a thread other than the vCPUs' (vm_run's control channel).
+ */
+int vm_pause(struct vm *vm);
+/* Restore the guest clock to its value at pause and release the vCPUs;
+ * -EBUSY if not paused. */
+int vm_resume(struct vm *vm);
+bool vm_paused(struct vm *vm);
+/* vcpu.c: park the calling vCPU while the VM is paused. */
+void vcpu_park(struct vcpu *vcpu);
 
 /* Log a guest error (rate-limited per VM) to stderr. */
 void vm_guest_error(struct vm *vm, const char *fmt, ...)
