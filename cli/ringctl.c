@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringctl: the thin client of `ringvisor serve`.  Each command is one HTTP
+ * request on the daemon's UNIX socket; replies are printed as tables, or as
+ * the daemon's JSON with --json.  Knows the daemon only through proto.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <http_parser.h>
+
+#include "daemon/api/proto.h"
+
+#define REPLY_MAX (4u << 20)
+
+static const char usage[] =
+    "usage: ringctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  create NAME [--mem SIZE] [--cpus N] [--disk SPEC]... [--env K=V]...\n"
+    "              [--add HOST:GUEST]... -- PROGRAM [ARGS...]\n"
+    "  create -f CONFIG.json      create a VM from a config document\n"
+    "  list                       all VMs\n"
+    "  show NAME                  one VM (state, pid, exit status, figures)\n"
+    "  pause NAME | resume NAME\n"
+    "  stop NAME [--force] [--timeout S]\n"
+    "  rm NAME\n"
+    "  logs NAME [--bytes N]      the recent console output\n"
+    "  top [--count N]            live per-VM CPU and memory, every second\n"
+    "  version                    the daemon's version and health\n"
+    "\n"
+    "options:\n"
+    "  --socket PATH   the daemon's socket (default " RV_API_SOCKET_DEFAULT ")\n"
+    "  --json          print the daemon's JSON replies\n";
+
+struct reply {
+    int status;
+    char *body;
+    size_t len;
+    bool done;
+};
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    struct reply *r = p->data;
+
+    if (len > REPLY_MAX - r->len)
+        return -1;
+    char *nb = realloc(r->body, r->len + len + 1);
+    if (!nb)
+        return -1;
+    r->body = nb;
+    memcpy(r->body + r->len, at, len);
+    r->len += len;
+    r->body[r->len] = '\0';
+    return 0;
+}
+
+static int on_complete(http_parser *p)
+{
+    ((struct reply *)p->data)->done = true;
+    return 0;
+}
+
+/* One request; returns 0 with (r) filled, or -1 after printing why. */
+static int request(const char *sock, const char *method, const char *path, const char *body,
+                   struct reply *r)
+{
+    static const http_parser_settings settings = { .on_body = on_body,
+                                                   .on_message_complete = on_complete };
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    size_t blen = body ? strlen(body) : 0;
+    http_parser p;
+    char *req = NULL, buf[65536];
+    int fd, n;
+
+    memset(r, 0, sizeof(*r));
+    if (strlen(sock) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "ringctl: socket path too long\n");
+        return -1;
+    }
+    strcpy(sa.sun_path, sock);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "ringctl: cannot reach the daemon at %s: %s\n", sock, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: ringvisor\r\nConnection: close\r\n"
+                       "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                 method, path, blen, body ? body : "");
+    if (n < 0 || write(fd, req, (size_t)n) != n) {
+        fprintf(stderr, "ringctl: cannot send the request\n");
+        free(req);
+        close(fd);
+        return -1;
+    }
+    free(req);
+    http_parser_init(&p, HTTP_RESPONSE);
+    p.data = r;
+    while (!r->done) {
+        ssize_t got = read(fd, buf, sizeof(buf));
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        /* Zero bytes tells the parser the stream ended (a body to EOF). */
+        if (http_parser_execute(&p, &settings, buf, (size_t)got) != (size_t)got ||
+            got == 0)
+            break;
+    }
+    close(fd);
+    if (!r->done) {
+        fprintf(stderr, "ringctl: bad or incomplete reply from the daemon\n");
+        free(r->body);
+        return -1;
+    }
+    r->status = p.status_code;
+    return 0;
+}
+
+/* Print the daemon's error document; returns the exit status. */
+static int fail(const struct reply *r)
+{
+    cJSON *doc = r->body ? cJSON_Parse(r->body) : NULL;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+
+    fprintf(stderr, "ringctl: %s (HTTP %d)\n", cJSON_IsString(m) ? m->valuestring : "error",
+            r->status);
+    cJSON_Delete(doc);
+    return 1;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+    return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static double num(const cJSON *o, const char *k, bool *null)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+    if (null)
+        *null = !cJSON_IsNumber(v);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void print_row(const cJSON *vm)
+{
+    bool nopid, nostatus;
+    double pid = num(vm, "pid", &nopid), st = num(vm, "exit_status", &nostatus);
+    char pids[16], sts[16];
+
+    snprintf(pids, sizeof(pids), nopid ? "-" : "%.0f", pid);
+    snprintf(sts, sizeof(sts), nostatus ? "-" : "%.0f", st);
+    printf("%-20s %-9s %8s %9.1f %8.2f %9.1f %5s\n", str(vm, "name"), str(vm, "state"), pids,
+           num(vm, "uptime_s", NULL), num(vm, "cpu_s", NULL),
+           num(vm, "rss_bytes", NULL) / (1024.0 * 1024.0), sts);
+}
+
+static void print_header(void)
+{
+    printf("%-20s %-9s %8s %9s %8s %9s %5s\n", "NAME", "STATE", "PID", "UPTIME_S", "CPU_S",
+           "RSS_MIB", "EXIT");
+}
+
+static void print_show(const cJSON *vm)
+{
+    bool nopid, nostatus;
+    double pid = num(vm, "pid", &nopid), st = num(vm, "exit_status", &nostatus);
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(vm, "config");
+
+    printf("name:        %s\n", str(vm, "name"));
+    printf("state:       %s (%s)\n", str(vm, "state"), str(vm, "reason"));
+    if (nopid)
+        printf("pid:         -\n");
+    else
+        printf("pid:         %.0f\n", pid);
+    if (nostatus)
+        printf("exit_status: -\n");
+    else
+        printf("exit_status: %.0f\n", st);
+    printf("uptime:      %.1f s\n", num(vm, "uptime_s", NULL));
+    printf("cpu:         %.2f s\n", num(vm, "cpu_s", NULL));
+    printf("rss:         %.1f MiB\n", num(vm, "rss_bytes", NULL) / (1024.0 * 1024.0));
+    printf("program:     %s\n", str(cfg, "program"));
+    printf("mem:         %.0f MiB, cpus %.0f\n", num(cfg, "mem", NULL) / (1024.0 * 1024.0),
+           num(cfg, "cpus", NULL));
+}
+
+/* Print (r) per (json)/(kind); returns the exit status. */
+static int output(const struct reply *r, bool json, char kind)
+{
+    cJSON *doc, *it;
+
+    if (r->status >= 400)
+        return fail(r);
+    if (kind == 't') { /* plain text: the console */
+        fwrite(r->body ? r->body : "", 1, r->len, stdout);
+        return 0;
+    }
+    if (json) {
+        if (r->len)
+            printf("%s\n", r->body);
+        return 0;
+    }
+    doc = r->len ? cJSON_Parse(r->body) : NULL;
+    switch (kind) {
+    case 'l':
+        print_header();
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "vms"))
+            print_row(it);
+        break;
+    case 's':
+        print_show(doc);
+        break;
+    case 'v': {
+        char *s = cJSON_Print(doc);
+
+        if (s)
+            printf("%s\n", s);
+        cJSON_free(s);
+        break;
+    }
+    default:
+        if (doc)
+            printf("%s: %s\n", str(doc, "name"), str(doc, "state"));
+        break;
+    }
+    cJSON_Delete(doc);
+    return 0;
+}
+
+static int simple(const char *sock, const char *method, const char *path, const char *body,
+                  bool json, char kind)
+{
+    struct reply r;
+    int st;
+
+    if (request(sock, method, path, body, &r))
+        return 1;
+    st = output(&r, json, kind);
+    free(r.body);
+    return st;
+}
+
+static char *vm_path(const char *name, const char *sub)
+{
+    static char path[256];
+
+    snprintf(path, sizeof(path), "%s/vms/%.*s%s", RV_API_PREFIX, RV_API_NAME_MAX, name, sub);
+    return path;
+}
+
+/* create NAME [opts] -- PROGRAM ARGS, or create -f FILE. */
+static int cmd_create(const char *sock, bool json, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "mem", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'c' },
+        { "disk", required_argument, NULL, 'd' }, { "env", required_argument, NULL, 'e' },
+        { "add", required_argument, NULL, 'a' }, { "file", required_argument, NULL, 'f' },
+        { 0 },
+    };
+    cJSON *doc = cJSON_CreateObject(), *env = NULL, *disks = NULL, *files = NULL, *args;
+    const char *file = NULL;
+    char *body = NULL, real[PATH_MAX];
+    const char *name = NULL;
+    int c, st = 2;
+
+    /* NAME comes first, then the options, then -- PROGRAM ARGS. */
+    if (argc > 1 && argv[1][0] != '-') {
+        name = argv[1];
+        argv++;
+        argc--;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': cJSON_AddStringToObject(doc, "mem", optarg); break;
+        case 'c': cJSON_AddNumberToObject(doc, "cpus", atof(optarg)); break;
+        case 'f': file = optarg; break;
+        case 'd':
+            if (!disks)
+                disks = cJSON_AddArrayToObject(doc, "disks");
+            cJSON_AddItemToArray(disks, cJSON_CreateString(optarg));
+            break;
+        case 'e': {
+            char *eq = strchr(optarg, '=');
+
+            if (!eq) {
+                fprintf(stderr, "ringctl: --env '%s' is not K=V\n", optarg);
+                goto out;
+            }
+            *eq = '\0';
+            if (!env)
+                env = cJSON_AddObjectToObject(doc, "env");
+            cJSON_AddStringToObject(env, optarg, eq + 1);
+            break;
+        }
+        case 'a': {
+            char *colon = strrchr(optarg, ':');
+            cJSON *f;
+
+            if (!colon || !realpath((*colon = '\0', optarg), real)) {
+                fprintf(stderr, "ringctl: --add '%s' is not HOSTPATH:GUESTPATH\n", optarg);
+                goto out;
+            }
+            if (!files)
+                files = cJSON_AddArrayToObject(doc, "files");
+            f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "host", real);
+            cJSON_AddStringToObject(f, "guest", colon + 1);
+            cJSON_AddItemToArray(files, f);
+            break;
+        }
+        default: fputs(usage, stderr); goto out;
+        }
+    }
+    if (file) {
+        FILE *fp = fopen(file, "r");
+        size_t n;
+
+        body = calloc(1, RV_API_MAX_BODY + 1);
+        if (!fp || !body) {
+            fprintf(stderr, "ringctl: cannot read '%s': %s\n", file, strerror(errno));
+            if (fp)
+                fclose(fp);
+            goto out;
+        }
+        n = fread(body, 1, RV_API_MAX_BODY, fp);
+        body[n] = '\0';
+        fclose(fp);
+    } else {
+        if (!name) {
+            fputs("ringctl: create needs NAME -- PROGRAM [ARGS...]\n", stderr);
+            goto out;
+        }
+        cJSON_AddStringToObject(doc, "name", name);
+        if (optind < argc && !strcmp(argv[optind], "--"))
+            optind++;
+        if (optind >= argc) {
+            fputs("ringctl: create needs a PROGRAM\n", stderr);
+            goto out;
+        }
+        /* The daemon runs elsewhere: give it an absolute path. */
+        cJSON_AddStringToObject(doc, "program", realpath(argv[optind], real) ? real
+                                                                              : argv[optind]);
+        args = cJSON_AddArrayToObject(doc, "args");
+        for (int i = optind + 1; i < argc; i++)
+            cJSON_AddItemToArray(args, cJSON_CreateString(argv[i]));
+        body = cJSON_PrintUnformatted(doc);
+    }
+    st = body ? simple(sock, "POST", RV_API_PREFIX "/vms", body, json, 'c') : 1;
+out:
+    free(body);
+    cJSON_Delete(doc);
+    return st;
+}
+
+static int cmd_top(const char *sock, int count)
+{
+    for (int i = 0; count <= 0 || i < count; i++) {
+        struct reply r;
+        int st;
+
+        if (request(sock, "GET", RV_API_PREFIX "/vms", NULL, &r))
+            return 1;
+        if (isatty(STDOUT_FILENO))
+            printf("\033[H\033[2J");
+        st = output(&r, false, 'l');
+        free(r.body);
+        fflush(stdout);
+        if (st)
+            return st;
+        if (count <= 0 || i + 1 < count)
+            sleep(1);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' }, { 0 },
+    };
+    const char *sock = RV_API_SOCKET_DEFAULT, *cmd, *name = NULL;
+    bool json = false, force = false;
+    int c, timeout = -1, count = 0;
+    long bytes = -1;
+    char body[128], path[256];
+
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': sock = optarg; break;
+        case 'j': json = true; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    cmd = argv[optind++];
+    if (!strcmp(cmd, "create"))
+        return cmd_create(sock, json, argc - optind + 1, argv + optind - 1);
+    /* The other commands: NAME and their options, in any order. */
+    for (int i = optind; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+
+        if (!strcmp(a, "--json"))
+            json = true;
+        else if (!strcmp(a, "--force") || !strcmp(a, "-f"))
+            force = true;
+        else if (!strcmp(a, "--timeout") && has_val)
+            timeout = atoi(argv[++i]);
+        else if (!strcmp(a, "--bytes") && has_val)
+            bytes = atol(argv[++i]);
+        else if (!strcmp(a, "--count") && has_val)
+            count = atoi(argv[++i]);
+        else if (a[0] == '-') {
+            fprintf(stderr, "ringctl: %s: unknown option or missing value '%s'\n", cmd, a);
+            return 2;
+        } else if (name) {
+            fprintf(stderr, "ringctl: unexpected argument '%s'\n", a);
+            return 2;
+        } else {
+            name = a;
+        }
+    }
+    if (!strcmp(cmd, "list"))
+        return simple(sock, "GET", RV_API_PREFIX "/vms", NULL, json, 'l');
+    if (!strcmp(cmd, "version"))
+        return simple(sock, "GET", RV_API_PREFIX "/version", NULL, json, 'v') ||
+               simple(sock, "GET", RV_API_PREFIX "/health", NULL, json, 'v');
+    if (!strcmp(cmd, "top"))
+        return cmd_top(sock, count);
+    if (!name) {
+        fprintf(stderr, "ringctl: %s needs a VM NAME\n", cmd);
+        return 2;
+    }
+    if (!strcmp(cmd, "show"))
+        return simple(sock, "GET", vm_path(name, ""), NULL, json, 's');
+    if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
+        snprintf(path, sizeof(path), "%s", vm_path(name, !strcmp(cmd, "pause") ? "/pause"
+                                                                               : "/resume"));
+        return simple(sock, "POST", path, NULL, json, 'c');
+    }
+    if (!strcmp(cmd, "stop")) {
+        if (timeout >= 0)
+            snprintf(body, sizeof(body), "{\"force\":%s,\"timeout_s\":%d}",
+                     force ? "true" : "false", timeout);
+        else
+            snprintf(body, sizeof(body), "{\"force\":%s}", force ? "true" : "false");
+        return simple(sock, "POST", vm_path(name, "/stop"), body, json, 'c');
+    }
+    if (!strcmp(cmd, "rm")) {
+        struct reply r;
+        int st;
+
+        if (request(sock, "DELETE", vm_path(name, ""), NULL, &r))
+            return 1;
+        st = r.status >= 400 ? fail(&r) : 0;
+        if (!st && !json)
+            printf("%s: deleted\n", name);
+        free(r.body);
+        return st;
+    }
+    if (!strcmp(cmd, "logs")) {
+        snprintf(path, sizeof(path), "%s", vm_path(name, "/console"));
+        if (bytes >= 0)
+            snprintf(path + strlen(path), sizeof(path) - strlen(path), "?bytes=%ld", bytes);
+        return simple(sock, "GET", path, NULL, false, 't');
+    }
+    fprintf(stderr, "ringctl: unknown command '%s' (see ringctl --help)\n", cmd);
+    return 2;
+}
