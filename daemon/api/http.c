@@ -134,7 +134,7 @@ size_t http_req_feed(struct http_req *r, const char *data, size_t len)
     if (r->done || r->error)
         return n;
     if (HTTP_PARSER_ERRNO(&r->parser) != HPE_OK) {
-        r->error = HTTP_PARSER_ERRNO(&r->parser) == HPE_INVALID_METHOD ? 501 : 400;
+        r->error = 400;
         r->error_msg = http_errno_description(HTTP_PARSER_ERRNO(&r->parser));
     }
     return n;
