@@ -6,13 +6,14 @@
 UNIT_SRCS := vmm/core/mem.c vmm/core/loader.c vmm/core/hcall.c vmm/core/reqring.c \
              vmm/core/parse.c vmm/core/bus.c vmm/arch/x86/boot.c \
              vmm/core/iothread.c vmm/dev/pvcon.c vmm/core/cpio.c vmm/core/hostfile.c \
-             vmm/core/irq.c vmm/dev/pci_host.c vmm/dev/virtio/queue.c vmm/dev/virtio/pci.c
+             vmm/core/irq.c vmm/dev/pci_host.c vmm/dev/virtio/queue.c vmm/dev/virtio/pci.c \
+             daemon/api/http.c daemon/vmconfig.c
 UNIT_TEST_SRCS := tests/unit/main.c tests/unit/test_abi.c tests/unit/test_mem.c \
                   tests/unit/test_loader.c tests/unit/test_boot.c \
                   tests/unit/test_hcall.c tests/unit/test_reqring.c \
                   tests/unit/test_parse.c tests/unit/test_bus.c \
                   tests/unit/test_pvcon.c tests/unit/test_cpio.c \
-                  tests/unit/test_virtq.c
+                  tests/unit/test_virtq.c tests/unit/test_api.c
 
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/%.o,$(UNIT_SRCS) $(UNIT_TEST_SRCS))
 UNIT_ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/unit/%.o,$(UNIT_SRCS) $(UNIT_TEST_SRCS))
@@ -64,7 +65,7 @@ test: $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests
 # ---- libFuzzer targets ------------------------------------------------------
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 20
-FUZZ_NAMES := fuzz_elf fuzz_hcall fuzz_reqring fuzz_parse fuzz_virtq fuzz_vpci
+FUZZ_NAMES := fuzz_elf fuzz_hcall fuzz_reqring fuzz_parse fuzz_virtq fuzz_vpci fuzz_api
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -I. \
                -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(UNIT_SRCS))

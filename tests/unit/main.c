@@ -133,6 +133,7 @@ int main(void)
     suite_pvcon();
     suite_cpio();
     suite_virtq();
+    suite_api();
     if (run.known_bugs)
         printf("%u known bugs in the code under test (see KNOWN BUG lines)\n",
                run.known_bugs);

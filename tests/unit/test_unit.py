@@ -11,7 +11,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("RINGVISOR_BUILD", REPO / "build"))
 if not BUILD.is_absolute():
     BUILD = REPO / BUILD
-FUZZ_NAMES = ["fuzz_elf", "fuzz_hcall", "fuzz_reqring", "fuzz_parse"]
+FUZZ_NAMES = ["fuzz_elf", "fuzz_hcall", "fuzz_reqring", "fuzz_parse", "fuzz_api"]
 FUZZ_SECONDS = 10
 
 

@@ -86,5 +86,6 @@ void suite_bus(void);
 void suite_pvcon(void);
 void suite_cpio(void);
 void suite_virtq(void);
+void suite_api(void);
 
 #endif
