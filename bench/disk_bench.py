@@ -282,6 +282,15 @@ def report(res):
         notes.append(f"--disk adds {bm['b_hello_disk'] - bm['b_hello']:.2f} ms to "
                      f"`ringvisor exec hello` (medians); the floor is "
                      f"{bm.get('b_floor', float('nan')):.2f} ms.")
+    for phase, _, _, label in PHASES:
+        # Runs of one round are adjacent in time: their ratio sees the same load.
+        h = _cell(res, "host", phase).get("samples", [])
+        r = _cell(res, "rv", phase).get("samples", [])
+        pairs = [y["value"] / x["value"] for x, y in zip(h, r) if x["value"] and y["value"]]
+        if pairs:
+            notes.append(f"{label}: ringvisor / host per round "
+                         f"{', '.join(f'{p:.2f}' for p in pairs)}; median "
+                         f"{statistics.median(pairs):.2f}.")
     for k, e in sorted(res["errors"].items()):
         notes.append(f"{k}: {e}")
     return rows, targets, boot_rows, notes
