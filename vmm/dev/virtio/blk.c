@@ -228,6 +228,27 @@ static bool blk_start(struct vblk *b, struct vblk_req *r)
     return false;
 }
 
+/* Answer what io_uring has finished (lock held); true if anything was. */
+static bool blk_reap(struct vblk *b)
+{
+    struct io_uring_cqe *cqe;
+    bool any = false;
+
+    while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
+        struct vblk_req *r = io_uring_cqe_get_data(cqe);
+        /* A short transfer means the file shrank under us: an I/O error. */
+        bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->len;
+
+        if (r->len == 0)
+            ok = cqe->res == 0;
+        io_uring_cqe_seen(&b->ring, cqe);
+        b->inflight--;
+        req_done(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, ok ? r->written : 0);
+        any = true;
+    }
+    return any;
+}
+
 static void blk_notify(struct vpci *v, uint16_t q)
 {
     struct vblk *b = v->dev;
@@ -259,6 +280,10 @@ static void blk_notify(struct vpci *v, uint16_t q)
     }
     if (queued && io_uring_submit(&b->ring) < 0)
         v->env.guest_error(v->env.opaque, "%s: io_uring_submit failed", v->name);
+    /* Page-cache hits complete inside the submit: answer them now rather
+     * than after another trip through the completion eventfd. */
+    if (queued && blk_reap(b))
+        done_now = true;
     if (done_now)
         vpci_signal_queue(v, q);
 }
@@ -267,23 +292,9 @@ static void blk_notify(struct vpci *v, uint16_t q)
 static void blk_complete(void *opaque)
 {
     struct vblk *b = opaque;
-    struct io_uring_cqe *cqe;
-    bool any = false;
 
     pthread_mutex_lock(&b->pci.lock);
-    while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-        struct vblk_req *r = io_uring_cqe_get_data(cqe);
-        /* A short transfer means the file shrank under us: an I/O error. */
-        bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->len;
-
-        if (r->len == 0)
-            ok = cqe->res == 0;
-        io_uring_cqe_seen(&b->ring, cqe);
-        b->inflight--;
-        req_done(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, ok ? r->written : 0);
-        any = true;
-    }
-    if (any)
+    if (blk_reap(b))
         vpci_signal_queue(&b->pci, 0);
     pthread_mutex_unlock(&b->pci.lock);
 }
