@@ -66,6 +66,7 @@ RINGOS_SRCS := \
 	ringos/drivers/virtio.c \
 	ringos/drivers/virtio_blk.c \
 	ringos/drivers/virtio_rng.c \
+	ringos/drivers/virtio_console.c \
 	ringos/lib/string.c \
 	ringos/lib/fmt.c
 

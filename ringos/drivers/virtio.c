@@ -159,8 +159,12 @@ static void virtio_irq(struct trap_frame *tf)
 {
     uint64_t i = tf->vector - VIRTIO_VEC_BASE;
 
-    if (i < VIRTIO_VEC_COUNT && vec_queue[i])
-        proc_wakeup(vec_queue[i]);
+    if (i < VIRTIO_VEC_COUNT && vec_queue[i]) {
+        if (vec_queue[i]->on_used)
+            vec_queue[i]->on_used(vec_queue[i]);
+        else
+            proc_wakeup(vec_queue[i]);
+    }
     apic_eoi();
 }
 
@@ -402,6 +406,9 @@ static void virtio_attach(struct virtio_dev *d)
         break;
     case VIRTIO_ID_RNG:
         err = virtio_rng_probe(d);
+        break;
+    case VIRTIO_ID_CONSOLE:
+        err = virtio_console_probe(d);
         break;
     default:
         err = -ENODEV;

@@ -14,6 +14,8 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Pick the backend from boot (request ring, hypercall or UART). */
 void console_init(void);
 void console_write(const char *s, size_t n);
+/* From here on, console_write goes to virtio-console (after the request ring drains). */
+void console_use_virtio(void);
 /* Synchronous output for the panic path. */
 void console_write_sync(const char *s, size_t n);
 /* Wait (bounded) until the host has consumed everything queued. */

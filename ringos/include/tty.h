@@ -10,6 +10,10 @@
 #include "types.h"
 
 void tty_init(void);
+/* Input comes from another source (virtio-console), which has no end of input. */
+void tty_input_start(void);
+/* Bytes (s, n) received from that source (interrupts off). */
+void tty_receive(const uint8_t *s, size_t n);
 /* Read into user memory; blocks unless (nonblock).  0 at end of input. */
 long tty_read(uint64_t ubuf, size_t n, bool nonblock);
 long tty_write(uint64_t ubuf, size_t n);

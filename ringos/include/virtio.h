@@ -71,6 +71,8 @@ struct virtq {
     volatile uint16_t *notify_addr;
     bool event_idx;
     bool broken; /* the device broke the ring protocol: no more requests */
+    /* Called from the queue's interrupt instead of waking its sleepers. */
+    void (*on_used)(struct virtq *q);
 };
 
 /* Find and set up every virtio device (blk, rng, console). */

@@ -7,8 +7,9 @@
 #include "kernel.h"
 #include "platform.h"
 #include "printk.h"
+#include "virtio_dev.h"
 
-enum console_kind { CON_NONE, CON_RING, CON_HCALL, CON_UART };
+enum console_kind { CON_NONE, CON_RING, CON_HCALL, CON_UART, CON_VIRTIO };
 
 static enum console_kind con;
 
@@ -39,6 +40,10 @@ void console_write(const char *s, size_t n)
     case CON_UART:
         uart_write(s, n);
         break;
+    case CON_VIRTIO:
+        if (!virtio_console_write(s, n))
+            hv_console_write(s, n); /* the device stopped: keep the output */
+        break;
     case CON_NONE:
         break;
     }
@@ -53,10 +58,21 @@ void console_write_sync(const char *s, size_t n)
         uart_write(s, n);
 }
 
+void console_use_virtio(void)
+{
+    unsigned long f = irq_save();
+
+    console_flush(); /* what went to the ring comes out first */
+    con = CON_VIRTIO;
+    irq_restore(f);
+}
+
 void console_flush(void)
 {
     if (con == CON_RING)
         hv_ring_drain();
+    else if (con == CON_VIRTIO)
+        virtio_console_flush();
 }
 
 void printk(const char *fmt, ...)

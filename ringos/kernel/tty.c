@@ -15,6 +15,7 @@
 #include "time.h"
 #include "tty.h"
 #include "uaccess.h"
+#include "virtio_dev.h"
 #include "x86.h"
 
 #define ICRNL 0x100
@@ -154,6 +155,21 @@ void tty_poll(void)
 {
     if (ring && __atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE) != ring->cons)
         tty_drain();
+    virtio_console_poll();
+}
+
+void tty_input_start(void)
+{
+    host_eof = false;
+    /* As for the ring's MSI: a running timer bounds a late interrupt's delay. */
+    proc_timer_keepalive();
+}
+
+void tty_receive(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tty_input(s[i]);
+    proc_wakeup(&rq);
 }
 
 void tty_init(void)
