@@ -158,6 +158,9 @@ int ext2_mount(struct blkdev *bd, struct inode *root);
 /* Write everything of (fs) back and flush the disk: 0 or -EIO. */
 int ext2_sync(struct ext2_fs *fs);
 bool ext2_readonly(struct ext2_fs *fs);
+struct linux_statfs;
+/* Sizes and free counts from (fs)'s superblock into (st); 0 or -errno. */
+int ext2_statfs(struct ext2_fs *fs, struct linux_statfs *st);
 /* Read the entries of (dir) into VFS children (once). */
 int ext2_dir_load(struct inode *dir);
 /* Create (name) of (mode) in (dir); fills (ip) (allocated, not linked, by the VFS). */

@@ -104,6 +104,20 @@ int vfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode 
 int vfs_unlink(struct inode *dir, const char *name, bool rmdir);
 int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname);
 int vfs_truncate(struct inode *ip, uint64_t size);
+/* Is (ip) on a read-only file system (an ext2 mounted read-only)? */
+bool vfs_readonly(struct inode *ip);
+
+/* struct statfs as statfs(2) returns it on x86-64 Linux. */
+struct linux_statfs {
+    int64_t type, bsize, blocks, bfree, bavail, files, ffree;
+    int32_t fsid[2];
+    int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs layout");
+#define ST_RDONLY 1
+#define ST_VALID 0x20 /* f_flags is filled in (Linux) */
+/* Fill (st) for the file system holding (ip); 0 or -errno. */
+int vfs_statfs(struct inode *ip, struct linux_statfs *st);
 /* Absolute path of (ip) into (buf, size); returns the length or -ERANGE. */
 long vfs_path(struct inode *ip, char *buf, size_t size);
 void vfs_iget(struct inode *ip);

@@ -987,6 +987,40 @@ bool ext2_readonly(struct ext2_fs *fs)
     return fs->ro;
 }
 
+int ext2_statfs(struct ext2_fs *fs, struct linux_statfs *st)
+{
+    uint32_t off;
+    int err;
+
+    sleeplock_acquire(&fs->lock);
+    struct buf *b = ext2_sb_buf(fs, &off, &err);
+    if (!b) {
+        sleeplock_release(&fs->lock);
+        return err;
+    }
+    struct ext2_super sb;
+    memcpy(&sb, b->data + off, sizeof(sb));
+    brelse(b);
+    sleeplock_release(&fs->lock);
+    /* The counts are on disk: keep them within what the mount checked. */
+    uint64_t bfree = MIN(sb.free_blocks_count, fs->g.blocks_count);
+    uint64_t reserved = MIN(sb.r_blocks_count, bfree);
+    *st = (struct linux_statfs){
+        .type = EXT2_MAGIC,
+        .bsize = fs->g.block_size,
+        .blocks = fs->g.blocks_count,
+        .bfree = bfree,
+        .bavail = bfree - reserved,
+        .files = fs->g.inodes_count,
+        .ffree = MIN(sb.free_inodes_count, fs->g.inodes_count),
+        .fsid = { (int32_t)fs->g.blocks_count, (int32_t)fs->g.inodes_count },
+        .namelen = 255,
+        .frsize = fs->g.block_size,
+        .flags = ST_VALID | (fs->ro ? ST_RDONLY : 0),
+    };
+    return 0;
+}
+
 int ext2_create(struct inode *dir, const char *name, uint32_t mode, struct inode *ip)
 {
     struct ext2_fs *fs = dir->fs;

@@ -23,6 +23,7 @@
 #define RUSAGE 144
 #define SYSINFO 112
 #define UTSNAME 390
+#define STATFS 120      /* struct statfs */
 
 const struct sysdesc sysdescs[] = {
     { 0, "read", { VEC(1, 2, 1) } },
@@ -67,6 +68,7 @@ const struct sysdesc sysdescs[] = {
     { 72, "fcntl", { { 0 } } },
     { 74, "fsync", { { 0 } } },
     { 75, "fdatasync", { { 0 } } },
+    { 76, "truncate", { STR(0) } },
     { 77, "ftruncate", { { 0 } } },
     { 79, "getcwd", { VEC(0, 1, 1) } },
     { 80, "chdir", { STR(0) } },
@@ -105,6 +107,8 @@ const struct sysdesc sysdescs[] = {
     { 127, "rt_sigpending", { BUF(0, 8) } },
     { 130, "rt_sigsuspend", { BUF(0, 8) } },
     { 131, "sigaltstack", { OPT(0, 24), OPT(1, 24) } },
+    { 137, "statfs", { STR(0), BUF(1, STATFS) } },
+    { 138, "fstatfs", { BUF(1, STATFS) } },
     { 158, "arch_prctl", { { 0 } } }, /* a pointer for ARCH_GET_FS only: its copy checks */
     { 162, "sync", { { 0 } } },
     { 186, "gettid", { { 0 } } },

@@ -205,8 +205,13 @@ static long sys_openat(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -ENOTDIR;
     if (S_ISDIR(ip->mode) && (flags & O_ACCMODE) != O_RDONLY)
         return -EISDIR;
-    if ((flags & O_TRUNC) && S_ISREG(ip->mode) && (flags & O_ACCMODE) != O_RDONLY)
-        vfs_truncate(ip, 0);
+    /* As Linux: asking to write a file of a read-only mount fails here, not at write(). */
+    if (S_ISREG(ip->mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) &&
+        vfs_readonly(ip))
+        return -EROFS;
+    if ((flags & O_TRUNC) && S_ISREG(ip->mode) && (flags & O_ACCMODE) != O_RDONLY &&
+        (err = vfs_truncate(ip, 0)))
+        return err;
     struct file *f = file_open_inode(ip, flags);
     if (!f)
         return -ENOMEM;
@@ -530,6 +535,46 @@ static long sys_ftruncate(int fd, int64_t len)
     if (!f->ip || len < 0 || (f->flags & O_ACCMODE) == O_RDONLY)
         return -EINVAL;
     return vfs_truncate(f->ip, len);
+}
+
+static long sys_truncate(uint64_t upath, int64_t len)
+{
+    struct inode *ip;
+    long err = at_lookup(AT_FDCWD, upath, true, &ip, 0);
+
+    if (err)
+        return err;
+    if (len < 0)
+        return -EINVAL;
+    if (S_ISREG(ip->mode) && vfs_readonly(ip))
+        return -EROFS;
+    return vfs_truncate(ip, len);
+}
+
+static long statfs_out(struct inode *ip, uint64_t ubuf)
+{
+    struct linux_statfs st;
+    int err = vfs_statfs(ip, &st);
+
+    return err ? err : copy_to_user(ubuf, &st, sizeof(st));
+}
+
+static long sys_statfs(uint64_t upath, uint64_t ubuf)
+{
+    struct inode *ip;
+    long err = at_lookup(AT_FDCWD, upath, true, &ip, 0);
+
+    return err ? err : statfs_out(ip, ubuf);
+}
+
+static long sys_fstatfs(int fd, uint64_t ubuf)
+{
+    struct file *f = fd_get(current->files, fd);
+
+    if (!f)
+        return -EBADF;
+    /* Pipes and the console: Linux reports their pseudo file systems; ours is tmpfs. */
+    return statfs_out(f->ip ? f->ip : vfs_root, ubuf);
 }
 
 /* fsync, fdatasync, syncfs: the file's whole disk is written back and flushed. */
@@ -886,7 +931,7 @@ static const char *const syscall_names[335] = {
     [7] = "poll", [23] = "select", [25] = "mremap", [26] = "msync", [40] = "sendfile",
     [41] = "socket", [42] = "connect", [56] = "clone", [90] = "chmod", [91] = "fchmod",
     [92] = "chown", [98] = "getrusage", [100] = "times", [130] = "rt_sigsuspend",
-    [137] = "statfs", [138] = "fstatfs", [157] = "prctl", [202] = "futex", [213] = "epoll_create",
+    [157] = "prctl", [202] = "futex", [213] = "epoll_create",
     [232] = "epoll_wait", [247] = "waitid", [270] = "pselect6", [271] = "ppoll", [280] = "utimensat",
     [290] = "eventfd2", [291] = "epoll_create1", [334] = "rseq",
 };
@@ -998,7 +1043,10 @@ long syscall_dispatch(struct trap_frame *tf)
     case 62: return sys_kill(a0, a1);
     case 63: return sys_uname(a0);
     case 72: return sys_fcntl(a0, a1, a2);
+    case 76: return sys_truncate(a0, a1);
     case 77: return sys_ftruncate(a0, a1);
+    case 137: return sys_statfs(a0, a1);
+    case 138: return sys_fstatfs(a0, a1);
     case 74: /* fsync */
     case 75: /* fdatasync */
     case 306: return sys_fsync(a0); /* syncfs */

@@ -444,6 +444,29 @@ int vfs_truncate(struct inode *ip, uint64_t size)
     return 0;
 }
 
+bool vfs_readonly(struct inode *ip)
+{
+    return ip->fs && ext2_readonly(ip->fs);
+}
+
+int vfs_statfs(struct inode *ip, struct linux_statfs *st)
+{
+    if (ip->fs)
+        return ext2_statfs(ip->fs, st);
+    /* The initrd tree and its tmpfs overlay live in RAM: report RAM. */
+    *st = (struct linux_statfs){
+        .type = 0x01021994, /* TMPFS_MAGIC */
+        .bsize = PAGE_SIZE,
+        .blocks = mm_total_bytes() / PAGE_SIZE,
+        .bfree = mm_free_bytes() / PAGE_SIZE,
+        .bavail = mm_free_bytes() / PAGE_SIZE,
+        .namelen = 255,
+        .frsize = PAGE_SIZE,
+        .flags = ST_VALID,
+    };
+    return 0;
+}
+
 long vfs_path(struct inode *ip, char *buf, size_t size)
 {
     char tmp[4096];

@@ -4,7 +4,8 @@
  *   disk_rw read DISK     known files from mkfs.ext2 -d (see test_disk.py)
  *   disk_rw write DISK    create, write, truncate, rename, unlink, mkdir,
  *                         rmdir, readdir, stat, then sync
- *   disk_rw ro DISK       every write fails with EROFS
+ *   disk_rw ro DISK       every write fails with EROFS (open for writing at once);
+ *                         statfs/fstatfs report the ext2 superblock
  *   disk_rw corrupt DISK  walk everything; errors are fine, crashes are not
  *   disk_rw fsync DISK    write and fsync a file, say SYNCED, then wait
  *   disk_rw bench DISK MB sequential write+fsync and read, in MB/s
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,6 +114,15 @@ static int do_write(const char *disk)
 	CHECK(fd >= 0 && ftruncate(fd, 3000) == 0, "ftruncate big.bin");
 	CHECK(fstat(fd, &st) == 0 && st.st_size == 3000, "size after ftruncate");
 	close(fd);
+	/* truncate(2) by path: shrink, then grow with zeroes. */
+	CHECK(put(at(disk, "trunc.tmp"), "0123456789", 10, 0) == 0, "create trunc.tmp");
+	CHECK(truncate(at(disk, "trunc.tmp"), 4) == 0, "truncate to 4");
+	CHECK(truncate(at(disk, "trunc.tmp"), 6) == 0, "truncate to 6");
+	CHECK(slurp(at(disk, "trunc.tmp"), buf, sizeof(buf)) == 6 && !memcmp(buf, "0123\0\0", 6),
+	      "trunc.tmp after truncate");
+	CHECK(truncate(at(disk, "sub"), 0) < 0 && errno == EISDIR, "truncate a directory: %d", errno);
+	CHECK(truncate(at(disk, "nope"), 0) < 0 && errno == ENOENT, "truncate a missing file");
+	CHECK(unlink(at(disk, "trunc.tmp")) == 0, "unlink trunc.tmp");
 	/* Directories. */
 	CHECK(mkdir(at(disk, "newdir"), 0755) == 0, "mkdir newdir");
 	CHECK(mkdir(at(disk, "newdir/inner"), 0755) == 0, "mkdir inner");
@@ -166,11 +177,37 @@ static int do_ro(const char *disk)
 	CHECK(put(at(disk, "x"), "x", 1, 0) == -EROFS, "create: %d", put(at(disk, "x"), "x", 1, 0));
 	CHECK(mkdir(at(disk, "d"), 0755) < 0 && errno == EROFS, "mkdir errno %d", errno);
 	CHECK(unlink(at(disk, "hello.txt")) < 0 && errno == EROFS, "unlink errno %d", errno);
-	int fd = open(at(disk, "hello.txt"), O_RDWR);
-	CHECK(fd < 0 ? errno == EROFS : write(fd, "x", 1) < 0 && errno == EROFS, "write errno %d",
-	      errno);
-	if (fd >= 0)
-		close(fd);
+	/* Linux refuses to open for writing (or truncating) on a read-only mount. */
+	static const int wflags[] = { O_RDWR, O_WRONLY, O_WRONLY | O_TRUNC, O_RDONLY | O_TRUNC,
+				      O_RDWR | O_CREAT };
+	for (unsigned i = 0; i < sizeof(wflags) / sizeof(wflags[0]); i++) {
+		int fd = open(at(disk, "hello.txt"), wflags[i], 0644);
+		CHECK(fd < 0 && errno == EROFS, "open flags %#x: fd %d errno %d", wflags[i], fd, errno);
+	}
+	int fd = open(at(disk, "hello.txt"), O_RDONLY | O_CREAT, 0644);
+	CHECK(fd >= 0, "O_RDONLY|O_CREAT of an existing file: errno %d", errno);
+	CHECK(truncate(at(disk, "hello.txt"), 0) < 0 && errno == EROFS, "truncate errno %d", errno);
+	CHECK(slurp(at(disk, "hello.txt"), buf, sizeof(buf)) == 12, "hello.txt unchanged");
+	/* statfs: test_disk.py's images are mkfs.ext2 ... 16M. */
+	struct statfs sf, ff;
+	CHECK(statfs(at(disk, ""), &sf) == 0, "statfs errno %d", errno);
+	CHECK(sf.f_type == 0xef53, "f_type %#lx", (unsigned long)sf.f_type);
+	CHECK(sf.f_bsize == 1024 || sf.f_bsize == 4096, "f_bsize %ld", (long)sf.f_bsize);
+	CHECK((long long)sf.f_blocks * sf.f_bsize == 16 << 20, "f_blocks %llu",
+	      (unsigned long long)sf.f_blocks);
+	CHECK(sf.f_bfree > 0 && sf.f_bfree < sf.f_blocks && sf.f_bavail <= sf.f_bfree,
+	      "f_bfree %llu f_bavail %llu", (unsigned long long)sf.f_bfree,
+	      (unsigned long long)sf.f_bavail);
+	CHECK(sf.f_files > 11 && sf.f_ffree > 0 && sf.f_ffree < sf.f_files, "f_files %llu f_ffree %llu",
+	      (unsigned long long)sf.f_files, (unsigned long long)sf.f_ffree);
+	CHECK(sf.f_namelen == 255 && (sf.f_flags & ST_RDONLY), "f_namelen %ld f_flags %#lx",
+	      (long)sf.f_namelen, (unsigned long)sf.f_flags);
+	CHECK(fstatfs(fd, &ff) == 0 && ff.f_type == sf.f_type && ff.f_blocks == sf.f_blocks,
+	      "fstatfs errno %d", errno);
+	close(fd);
+	CHECK(fstatfs(-1, &ff) < 0 && errno == EBADF, "fstatfs(-1) errno %d", errno);
+	CHECK(statfs("/", &ff) == 0 && ff.f_type != 0xef53 && ff.f_bsize > 0 && !(ff.f_flags & ST_RDONLY),
+	      "statfs / type %#lx", (unsigned long)ff.f_type);
 	printf("SUCCESS\n");
 	return 0;
 }
