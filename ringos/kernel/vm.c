@@ -160,12 +160,28 @@ struct vma *vm_find(struct mm *mm, uint64_t addr)
     return NULL;
 }
 
-/* Drop the pages of [start, end) from the page tables. */
+/*
+ * Drop the pages of [start, end) and flush every CPU running (mm).  A page is
+ * freed only after the flush: until then another CPU could still write
+ * through a stale TLB entry into a page already handed out again.  In
+ * between the PTE keeps its address with P clear (no other PTE is non-zero
+ * without P), and the kernel lock keeps faults on the range waiting.
+ */
 static void vm_zap(struct mm *mm, uint64_t start, uint64_t end)
 {
+    bool any = false;
+
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t *pte = vm_walk(mm, va, false);
         if (pte && (*pte & PTE_P)) {
+            *pte &= ~PTE_P;
+            any = true;
+        }
+    }
+    vm_tlb_shootdown(mm); /* one CR3 reload per CPU flushes the whole range */
+    for (uint64_t va = start; any && va < end; va += PAGE_SIZE) {
+        uint64_t *pte = vm_walk(mm, va, false);
+        if (pte && *pte) {
             if (!(*pte & PTE_SHARED))
                 mm_page_put(phys_to_virt(*pte & PTE_ADDR));
             *pte = 0;
@@ -206,7 +222,6 @@ int vm_unmap(struct mm *mm, uint64_t start, uint64_t len)
         }
     }
     vm_zap(mm, start, end);
-    vm_tlb_shootdown(mm); /* one CR3 reload per CPU flushes the whole range */
     return 0;
 }
 
