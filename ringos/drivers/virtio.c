@@ -316,6 +316,15 @@ void *virtq_get(struct virtq *q, uint32_t *len)
     return token;
 }
 
+bool virtq_arm(struct virtq *q)
+{
+    if (q->event_idx)
+        q->avail[2 + q->size] = q->last_used;
+    /* Store (used_event) then load (used idx): x86 needs mfence for that order. */
+    mb();
+    return virtq_used_idx(q) == q->last_used;
+}
+
 void virtq_wait(struct virtq *q)
 {
     while (!q->broken) {

@@ -9,7 +9,11 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "platform.h"
 #include "printk.h"
+#include "proc.h"
+#include "time.h"
+#include "x86.h"
 #include "virtio.h"
 #include "virtio_dev.h"
 
@@ -32,6 +36,11 @@
 /* struct virtio_blk_config: seg_max follows capacity (8) and size_max (4). */
 #define VBLK_CFG_SEG_MAX 12
 
+/* A synchronous caller's requests still in flight; it sleeps on this. */
+struct vblk_sync {
+    unsigned pending;
+};
+
 struct vblk_slot {
     uint32_t type;
     uint32_t reserved;
@@ -39,14 +48,18 @@ struct vblk_slot {
     uint8_t status; /* device-writable */
     bool busy;
     uint16_t nreq;
-    struct blk_req *req; /* nreq adjacent requests, one buffer each */
-} __aligned(32);
+    struct blk_req *req; /* nreq adjacent requests chained by link, one buffer each */
+    struct vblk_sync *sync; /* NULL for submit(): each request has its done() */
+} __aligned(64);
 
 struct vblk {
+    struct virtq q; /* first: the interrupt handler gets &q */
     struct virtio_dev *dev;
-    struct virtq q;
     struct vblk_slot *slots; /* one page */
     unsigned nslots;
+    unsigned inflight;  /* busy slots */
+    unsigned room_waiters; /* callers that found the queue full, sleeping on &completions */
+    uint64_t completions;
     unsigned seg_max; /* 1 unless the device offers VIRTIO_BLK_F_SEG_MAX */
     struct blkdev bd;
 };
@@ -54,19 +67,20 @@ struct vblk {
 _Static_assert(sizeof(struct vblk_slot) * VBLK_SLOTS <= 4096, "slots fit a page");
 
 /* How many of (req)[0..n) go in one request: each starts where the last ends. */
-static unsigned vblk_merge(const struct vblk *vb, const struct blk_req *req, unsigned n)
+static unsigned vblk_merge(const struct vblk *vb, struct blk_req *const *req, unsigned n)
 {
     unsigned k = 1;
 
-    while (k < n && k < vb->seg_max && req[k].len &&
-           req[k].sector == req[k - 1].sector + req[k - 1].len / SECTOR_SIZE)
+    while (k < n && k < vb->seg_max && req[k]->len &&
+           req[k]->sector == req[k - 1]->sector + req[k - 1]->len / SECTOR_SIZE)
         k++;
     return k;
 }
 
 /* Queue (req)[0..nreq) (type t) as one request: 0, -ENOSPC (no slot or ring
- * room now) or -EIO (queue broken). */
-static int vblk_add(struct vblk *vb, struct blk_req *req, unsigned nreq, uint32_t t)
+ * room now) or -EIO (queue broken).  Interrupts off. */
+static int vblk_add(struct vblk *vb, struct blk_req *const *req, unsigned nreq, uint32_t t,
+                    struct vblk_sync *sync)
 {
     struct vblk_slot *s = NULL;
 
@@ -80,73 +94,195 @@ static int vblk_add(struct vblk *vb, struct blk_req *req, unsigned nreq, uint32_
         return -ENOSPC;
     s->type = t;
     s->reserved = 0;
-    s->sector = req->sector;
+    s->sector = req[0]->sector;
     s->status = 0xff;
-    s->req = req;
+    s->req = req[0];
     s->nreq = (uint16_t)nreq;
+    s->sync = sync;
     struct virtq_buf b[VBLK_SEG_MAX + 2] = { { virt_to_phys(s), 16 } };
     unsigned n = 1;
-    for (unsigned i = 0; i < nreq; i++)
-        if (req[i].len)
-            b[n++] = (struct virtq_buf){ virt_to_phys(req[i].buf), req[i].len };
+    for (unsigned i = 0; i < nreq; i++) {
+        req[i]->status = -EIO; /* until the device says otherwise */
+        req[i]->link = i + 1 < nreq ? req[i + 1] : NULL;
+        if (req[i]->len)
+            b[n++] = (struct virtq_buf){ virt_to_phys(req[i]->buf), req[i]->len };
+    }
     b[n++] = (struct virtq_buf){ virt_to_phys(&s->status), 1 };
     bool in = t == VIRTIO_BLK_T_IN || t == VIRTIO_BLK_T_GET_ID;
     int err = virtq_add(&vb->q, b, in ? 1 : n - 1, in ? n - 1 : 1, s);
-    if (!err)
+    if (!err) {
         s->busy = true;
+        vb->inflight++;
+        if (sync)
+            sync->pending++;
+    }
     return err;
 }
 
-/* Run (n) requests of type (t), setting each status; 0 or the first error. */
-static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t t)
+/* Finish the requests of slot (s) with (status) and free it. */
+static void vblk_complete(struct vblk *vb, struct vblk_slot *s, int status)
 {
-    unsigned next = 0, pending = 0;
-    int err = 0;
+    struct blk_req *r = s->req, *next;
 
-    for (unsigned i = 0; i < n; i++)
-        reqs[i].status = -EIO; /* until the device says otherwise */
-    while (next < n || pending) {
-        while (next < n) {
-            unsigned k = vblk_merge(vb, &reqs[next], n - next);
-            int r = vblk_add(vb, &reqs[next], k, t);
-            if (r == -ENOSPC)
-                break;
-            if (r) {
-                err = r;
-                goto broken;
-            }
-            next += k;
-            pending++;
-        }
-        virtq_kick(&vb->q);
-        if (!pending)
-            break;
-        virtq_wait(&vb->q);
-        if (vb->q.broken) {
-            err = -EIO;
-            goto broken;
-        }
+    s->busy = false;
+    vb->inflight--;
+    vb->completions++;
+    for (unsigned i = 0; i < s->nreq && r; i++, r = next) {
+        next = r->link; /* done() may reuse r */
+        r->status = status;
+        if (r->done)
+            r->done(r);
+    }
+    if (s->sync) {
+        s->sync->pending--;
+        proc_wakeup(s->sync);
+    }
+}
+
+/*
+ * Collect every finished request, for whichever caller it belongs to, and
+ * keep the interrupt armed while anything is in flight (several callers
+ * share the queue; the one whose request finishes may be asleep).
+ * Interrupts off.
+ */
+static void vblk_reap(struct vblk *vb)
+{
+    uint64_t before = vb->completions;
+
+    do {
         struct vblk_slot *s;
         uint32_t len;
         while ((s = virtq_get(&vb->q, &len))) {
             /* Copy the status once; it is device-written memory. */
             uint8_t st = *(volatile uint8_t *)&s->status;
-            for (unsigned i = 0; i < s->nreq; i++)
-                s->req[i].status = len >= 1 && st == VIRTIO_BLK_S_OK ? 0 : -EIO;
-            s->busy = false;
-            pending--;
+            vblk_complete(vb, s, len >= 1 && st == VIRTIO_BLK_S_OK ? 0 : -EIO);
         }
+    } while (vb->inflight && !vb->q.broken && !virtq_arm(&vb->q));
+    if (vb->q.broken) {
+        /* The device broke the protocol: what is in flight never completes. */
+        for (unsigned i = 0; i < vb->nslots; i++)
+            if (vb->slots[i].busy)
+                vblk_complete(vb, &vb->slots[i], -EIO);
     }
+    if (vb->completions != before && vb->room_waiters)
+        proc_wakeup(&vb->completions);
+}
+
+static void vblk_irq(struct virtq *q)
+{
+    struct vblk *vb = (struct vblk *)q; /* q is vb's first member */
+    unsigned long f = irq_save();
+
+    vblk_reap(vb);
+    irq_restore(f);
+}
+
+/*
+ * Sleep until one of (sync)'s requests finishes, or, with none in flight,
+ * until anything finishes (room in the queue).  Interrupts off (*f holds
+ * the caller's state; they are on while asleep).
+ */
+static void vblk_wait(struct vblk *vb, struct vblk_sync *sync, unsigned long *f)
+{
+    unsigned pending = sync->pending;
+    uint64_t done = vb->completions;
+
+    for (;;) {
+        vblk_reap(vb);
+        if (vb->q.broken || (pending ? sync->pending != pending : vb->completions != done))
+            return;
+        if (!current || current->pid == 0) {
+            /* Boot, or process 1 being set up on the boot context (pid 0),
+             * which cannot sleep: nothing else could run anyway. */
+            cpu_relax();
+            continue;
+        }
+        void *chan = pending ? (void *)sync : (void *)&vb->completions;
+        vb->room_waiters += !pending;
+        irq_restore(*f);
+        /* A deadline keeps the timer armed: on kvm_pvm an interrupt taken
+         * just before the idle hlt is otherwise noticed only at the next one. */
+        if (proc_sleep_until(chan, time_ns() + 10000000) == -EINTR)
+            proc_yield(); /* a signal is pending: the I/O still has to finish */
+        *f = irq_save();
+        vb->room_waiters -= !pending;
+    }
+}
+
+/* Run (n) requests of type (t), setting each status; 0 or the first error.
+ * Other callers' requests may share the queue meanwhile. */
+static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t t)
+{
+    struct vblk_sync sync = { 0 };
+    unsigned next = 0;
+    int err = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        reqs[i].status = -EIO; /* until the device says otherwise */
+        reqs[i].done = NULL;
+    }
+    unsigned long f = irq_save();
+    while (next < n || sync.pending) {
+        while (next < n) {
+            struct blk_req *ptrs[VBLK_SEG_MAX];
+            unsigned m = MIN(n - next, (unsigned)VBLK_SEG_MAX);
+            for (unsigned i = 0; i < m; i++)
+                ptrs[i] = &reqs[next + i];
+            unsigned k = vblk_merge(vb, ptrs, m);
+            int r = vblk_add(vb, ptrs, k, t, &sync);
+            if (r == -ENOSPC)
+                break;
+            if (r) {
+                next = n; /* queue broken: the rest stay -EIO */
+                break;
+            }
+            next += k;
+        }
+        virtq_kick(&vb->q);
+        if (!sync.pending && (next >= n || vb->q.broken))
+            break;
+        vblk_wait(vb, &sync, &f);
+    }
+    irq_restore(f);
     for (unsigned i = 0; i < n; i++)
         if (reqs[i].status && !err)
             err = reqs[i].status;
     return err;
+}
 
-broken:
-    /* The device broke the protocol: what is in flight never completes. */
-    for (unsigned i = 0; i < vb->nslots; i++)
-        vb->slots[i].busy = false;
-    return err;
+static unsigned vblk_submit(struct blkdev *bd, struct blk_req **reqs, unsigned n)
+{
+    struct vblk *vb = bd->priv;
+    unsigned next = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct blk_req *r = reqs[i];
+        if (!r->len || r->len % SECTOR_SIZE || r->sector > bd->sectors ||
+            r->len / SECTOR_SIZE > bd->sectors - r->sector || r->write || !r->done) {
+            n = i;
+            break;
+        }
+    }
+    unsigned long f = irq_save();
+    while (next < n) {
+        unsigned k = vblk_merge(vb, reqs + next, n - next);
+        if (vblk_add(vb, reqs + next, k, VIRTIO_BLK_T_IN, NULL))
+            break;
+        next += k;
+    }
+    virtq_kick(&vb->q);
+    /* Arms the interrupt; may finish some at once (done() runs before we return). */
+    vblk_reap(vb);
+    irq_restore(f);
+    return next;
+}
+
+static void vblk_poll(struct blkdev *bd)
+{
+    unsigned long f = irq_save();
+
+    vblk_reap(bd->priv);
+    irq_restore(f);
 }
 
 static int vblk_rw(struct blkdev *bd, struct blk_req *reqs, unsigned n)
@@ -195,6 +331,8 @@ static int vblk_flush(struct blkdev *bd)
 static const struct blkdev_ops vblk_ops = {
     .rw = vblk_rw,
     .flush = vblk_flush,
+    .submit = vblk_submit,
+    .poll = vblk_poll,
 };
 
 /* The device id string as a name, if it makes a usable one. */
@@ -236,6 +374,7 @@ int virtio_blk_probe(struct virtio_dev *d)
     err = virtio_queue_init(d, &vb->q, 0, 256);
     if (err)
         goto err_fail;
+    vb->q.on_used = vblk_irq; /* completions are collected for whoever waits */
     vb->slots = mm_alloc_pages(1);
     if (!vb->slots) {
         err = -ENOMEM;

@@ -17,6 +17,11 @@ struct blk_req {
     uint32_t len; /* a multiple of SECTOR_SIZE */
     bool write;
     int status;   /* OUT: 0 or -EIO */
+    /* submit() only: called once status is set, under the kernel lock, maybe
+     * from the queue's interrupt; may reuse the request. */
+    void (*done)(struct blk_req *r);
+    void *priv;
+    struct blk_req *link; /* driver's: the next request merged with this one */
 };
 
 struct blkdev;
@@ -26,6 +31,11 @@ struct blkdev_ops {
     int (*rw)(struct blkdev *bd, struct blk_req *reqs, unsigned n);
     /* Make completed writes durable (VIRTIO_BLK_T_FLUSH); 0 or -EIO. */
     int (*flush)(struct blkdev *bd);
+    /* Start (n) reads without waiting (each ends in its done()); returns how
+     * many, a prefix of (reqs), found room in the queue. */
+    unsigned (*submit)(struct blkdev *bd, struct blk_req **reqs, unsigned n);
+    /* Collect finished requests now: for a waiter whose interrupt may be late. */
+    void (*poll)(struct blkdev *bd);
 };
 
 struct blkdev {
@@ -50,10 +60,14 @@ struct buf {
     uint32_t size;
     bool valid; /* data holds the block */
     bool dirty; /* data is newer than the disk */
-    int refs;
+    bool io;    /* a read is in flight: wait (bget) before using data */
+    bool wanted; /* someone sleeps on the buffer until io ends */
+    uint32_t gen; /* bumped by bdirty: a write-back that raced a change keeps it dirty */
+    int refs;     /* an in-flight read holds one */
     uint8_t *data; /* one page */
     struct buf *hnext;          /* hash chain */
     struct buf *lru_prev, *lru_next; /* most recently released first */
+    struct blk_req req; /* the asynchronous read (bprefetch) */
 };
 
 /*
@@ -64,7 +78,8 @@ struct buf {
 struct buf *bread(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err);
 /* Like bread() for a block about to be overwritten whole: nothing is read, data is zeroed. */
 struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err);
-/* Read the blocks in (blocks) that are not cached yet with one batch (read-ahead); 0s are skipped. */
+/* Start reading the blocks in (blocks) that are neither cached nor in flight,
+ * without waiting (read-ahead); 0s are skipped.  bread() of one waits for it. */
 void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t size);
 void bdirty(struct buf *b);
 void brelse(struct buf *b);

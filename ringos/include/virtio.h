@@ -117,6 +117,11 @@ void virtq_kick(struct virtq *q);
 /* The token of the next completed chain (written length in *len), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);
 /*
+ * Ask for an interrupt at the next used entry.  False if one is already
+ * there: collect it with virtq_get() first, or the interrupt may never come.
+ */
+bool virtq_arm(struct virtq *q);
+/*
  * Block until the device has used something new (or the queue broke): asks
  * for an interrupt, then sleeps on the queue; before any process exists it
  * spins on the used index instead.
