@@ -59,6 +59,7 @@ struct inode {
     bool loaded;
     bool mountpoint; /* the root of (fs), under /mnt */
     uint32_t nlink;
+    uint64_t ra_next; /* ext2: the file block a sequential reader reads next (read-ahead) */
 };
 
 struct pipe {

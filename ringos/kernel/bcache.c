@@ -4,12 +4,18 @@
  * found through a hash, recycled least recently used first.  Dirty buffers
  * stay in memory until bsync() (sync, fsync, unmount, poweroff) or until
  * their buffer is needed for another block; writes go out in one batch.
+ * Readers of different blocks each send their own request and sleep on
+ * their buffer, so the device sees them all at once; a buffer whose read is
+ * in flight (io) makes everyone else who wants it wait for that read.
  */
 #include "blkdev.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "proc.h"
+#include "time.h"
+#include "x86.h"
 
 #define NHASH 1024
 /* At most this many buffers (4 KiB each), fewer on small guests. */
@@ -100,9 +106,13 @@ static int bwrite_batch(struct buf **bs, unsigned n)
         }
     for (unsigned i = 0; i < n; i++)
         reqs[i] = buf_req(bs[i], true);
+    uint32_t gen[BATCH];
+    for (unsigned i = 0; i < n; i++)
+        gen[i] = bs[i]->gen;
     int err = bs[0]->dev->ops->rw(bs[0]->dev, reqs, n);
     for (unsigned i = 0; i < n; i++) {
-        if (reqs[i].status == 0 && bs[i]->dirty) {
+        /* Changed while the write was in flight: the disk may have the old data. */
+        if (reqs[i].status == 0 && bs[i]->dirty && bs[i]->gen == gen[i]) {
             bs[i]->dirty = false;
             bs[i]->dev->ndirty--;
         }
@@ -155,7 +165,36 @@ static struct buf *bfind(struct blkdev *bd, uint64_t blockno, uint32_t size)
     return NULL;
 }
 
-/* The buffer for the block, referenced, maybe not valid; NULL if every buffer is busy. */
+/* Sleep until (b)'s read in flight has ended (valid or not). */
+static void bwait(struct buf *b)
+{
+    while (b->io) {
+        b->dev->ops->poll(b->dev);
+        if (!b->io)
+            break;
+        if (!current || current->pid == 0) {
+            cpu_relax();
+            continue;
+        }
+        b->wanted = true;
+        /* The deadline is the driver's: its interrupt may come late (kvm_pvm hlt). */
+        if (proc_sleep_until(b, time_ns() + 10000000) == -EINTR)
+            proc_yield(); /* a signal is pending: the read still has to finish */
+    }
+}
+
+/* (b)'s read ended: wake whoever waits for it. */
+static void bio_end(struct buf *b)
+{
+    b->io = false;
+    if (b->wanted) {
+        b->wanted = false;
+        proc_wakeup(b);
+    }
+}
+
+/* The buffer for the block, referenced, maybe not valid, no read in flight;
+ * NULL if every buffer is busy. */
 static struct buf *bget(struct blkdev *bd, uint64_t blockno, uint32_t size)
 {
     struct buf *b = bfind(bd, blockno, size);
@@ -177,7 +216,7 @@ static struct buf *bget(struct blkdev *bd, uint64_t blockno, uint32_t size)
             b->dev = bd;
             b->blockno = blockno;
             b->size = size;
-            b->valid = b->dirty = false;
+            b->valid = b->dirty = b->io = false;
             unsigned h = bhash(bd, blockno);
             b->hnext = hash[h];
             hash[h] = b;
@@ -186,6 +225,7 @@ static struct buf *bget(struct blkdev *bd, uint64_t blockno, uint32_t size)
     b->refs++;
     lru_unlink(b);
     lru_push(b);
+    bwait(b);
     return b;
 }
 
@@ -202,12 +242,16 @@ struct buf *bread(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
     }
     if (!b->valid) {
         struct blk_req r = buf_req(b, false);
-        if (bd->ops->rw(bd, &r, 1)) {
+        /* Others who want this block wait for our read instead of sending theirs. */
+        b->io = true;
+        int e = bd->ops->rw(bd, &r, 1);
+        b->valid = !e;
+        bio_end(b);
+        if (e) {
             brelse(b);
             *err = -EIO;
             return NULL;
         }
-        b->valid = true;
     }
     return b;
 }
@@ -228,15 +272,25 @@ struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *e
     return b;
 }
 
+/* An asynchronous read ended (maybe in the interrupt): it held a reference. */
+static void bprefetch_done(struct blk_req *r)
+{
+    struct buf *b = r->priv;
+
+    b->valid = r->status == 0;
+    bio_end(b);
+    brelse(b);
+}
+
 void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t size)
 {
     struct buf *bs[BATCH];
-    struct blk_req reqs[BATCH];
+    struct blk_req *rs[BATCH];
     unsigned k = 0;
 
     for (unsigned i = 0; i < n && k < BATCH; i++) {
         if (!blocks[i] || bfind(bd, blocks[i], size))
-            continue;
+            continue; /* cached, or its read is in flight */
         struct buf *b = bget(bd, blocks[i], size);
         if (!b)
             break;
@@ -244,20 +298,25 @@ void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t s
             brelse(b);
             continue;
         }
+        /* The reference stays with the read until bprefetch_done. */
+        b->io = true;
+        b->req = buf_req(b, false);
+        b->req.done = bprefetch_done;
+        b->req.priv = b;
         bs[k] = b;
-        reqs[k++] = buf_req(b, false);
+        rs[k++] = &b->req;
     }
-    if (k)
-        bd->ops->rw(bd, reqs, k);
-    for (unsigned i = 0; i < k; i++) {
-        if (reqs[i].status == 0)
-            bs[i]->valid = true;
+    unsigned m = k ? bd->ops->submit(bd, rs, k) : 0;
+    /* No room in the queue for the rest: leave them to a later bread(). */
+    for (unsigned i = m; i < k; i++) {
+        bio_end(bs[i]);
         brelse(bs[i]);
     }
 }
 
 void bdirty(struct buf *b)
 {
+    b->gen++;
     if (!b->dirty) {
         b->dirty = true;
         b->dev->ndirty++;

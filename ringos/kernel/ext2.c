@@ -4,7 +4,8 @@
  * allocation, the block map, file data, and directory entries.  The disk is
  * the only copy of every structure: each operation reads what it needs
  * through bcache, checks it, changes it and marks the buffer dirty.  One
- * sleeping lock per mounted file system serialises its operations.
+ * sleeping lock per mounted file system serialises the operations that
+ * change it; reads hold it shared, so many of them wait for the disk at once.
  */
 #include "blkdev.h"
 #include "errno.h"
@@ -535,23 +536,29 @@ static void ext2_set_size(struct ext2_inode *in, uint64_t size)
         in->size_high = (uint32_t)(size >> 32);
 }
 
-/* File blocks a read fetches at once (the buffer cache takes up to BATCH per batch). */
-#define EXT2_READAHEAD 64
+/* File blocks per read-ahead request (the buffer cache takes up to BATCH per call). */
+#define EXT2_RA_WINDOW 64
+/* Windows kept in flight ahead of a reader, so the device is never idle
+ * while it copies (a 64-block request takes 66 of the queue's 256 slots). */
+#define EXT2_RA_WINDOWS 3
 
-/* Read ahead the file blocks [fb, fb + n) that are mapped and not cached. */
+/* Start reading the file blocks [fb, end) that are mapped and not cached, without waiting. */
 static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, uint64_t fb,
-                           unsigned n)
+                           uint64_t end)
 {
-    uint64_t blocks[EXT2_READAHEAD];
+    uint64_t blocks[EXT2_RA_WINDOW];
 
-    n = MIN(n, ARRAY_SIZE(blocks));
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t b;
-        if (ext2_bmap(fs, in, ino, fb + i, false, &b, NULL))
-            b = 0;
-        blocks[i] = b;
+    while (fb < end) {
+        unsigned n = (unsigned)MIN(end - fb, (uint64_t)EXT2_RA_WINDOW);
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t b;
+            if (ext2_bmap(fs, in, ino, fb + i, false, &b, NULL))
+                b = 0;
+            blocks[i] = b;
+        }
+        bprefetch(fs->bd, blocks, n, fs->g.block_size);
+        fb += n;
     }
-    bprefetch(fs->bd, blocks, n, fs->g.block_size);
 }
 
 long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
@@ -562,7 +569,9 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
     size_t done = 0;
     int err;
 
-    sleeplock_acquire(&fs->lock);
+    /* Shared: nothing here changes the disk, and each reader's blocks
+     * load while the others wait for theirs. */
+    sleeplock_acquire_shared(&fs->lock);
     if ((err = ext2_iread(fs, ip->ino, &in, true)))
         goto out;
     uint64_t size = ext2_inode_size(&in);
@@ -570,13 +579,20 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
         goto out;
     n = MIN(n, size - off);
     uint64_t first = off / bs, last = (off + n - 1) / bs;
-    if (last > first)
-        ext2_readahead(fs, &in, ip->ino, first, (unsigned)MIN(last - first + 1, EXT2_READAHEAD));
+    /* A reader that continues where it stopped gets read-ahead past this
+     * read, up to the end of the file; any other, within this read. */
+    bool seq = first == ip->ra_next && (first > 0 || last > first);
+    uint64_t end = seq ? (size + bs - 1) / bs : last + 1;
+    uint64_t span = (uint64_t)EXT2_RA_WINDOW * EXT2_RA_WINDOWS;
+    if (end > first + 1)
+        ext2_readahead(fs, &in, ip->ino, first, MIN(end, first + span));
+    ip->ra_next = last + 1;
     while (done < n) {
         uint64_t fb = (off + done) / bs;
         uint32_t boff = (off + done) % bs, chunk = MIN(bs - boff, n - done), blk;
-        if (fb > first && (fb - first) % EXT2_READAHEAD == 0)
-            ext2_readahead(fs, &in, ip->ino, fb, (unsigned)MIN(last - fb + 1, EXT2_READAHEAD));
+        /* Each window reached starts the one furthest ahead. */
+        if (fb > first && (fb - first) % EXT2_RA_WINDOW == 0 && fb + span - EXT2_RA_WINDOW < end)
+            ext2_readahead(fs, &in, ip->ino, fb + span - EXT2_RA_WINDOW, MIN(end, fb + span));
         if ((err = ext2_bmap(fs, &in, ip->ino, fb, false, &blk, NULL)))
             break;
         if (!blk) {
@@ -593,7 +609,7 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
         done += chunk;
     }
 out:
-    sleeplock_release(&fs->lock);
+    sleeplock_release_shared(&fs->lock);
     return done ? (long)done : err;
 }
 
