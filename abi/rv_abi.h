@@ -26,6 +26,7 @@
 #define RV_FEAT_GBPAGES (1ull << 5)      /* the direct map uses 1 GiB pages */
 #define RV_FEAT_CON_IN (1ull << 6)       /* console input ring + MSI (con_in_*) */
 #define RV_FEAT_DEVICES (1ull << 7)      /* virtio-pci device list (dev_gpa) */
+#define RV_FEAT_SHUTDOWN (1ull << 8)     /* graceful shutdown requests (shutdown_vector) */
 
 /* ---- Guest virtual layout ---------------------------------------------- */
 /*
@@ -151,6 +152,13 @@ struct rv_start_info {
     uint64_t dev_gpa;
     uint32_t dev_count;
     uint32_t dev_size;        /* sizeof(struct rv_dev) as the host knows it */
+    /* RV_FEAT_SHUTDOWN: the host asks the guest to shut down (it was sent
+     * SIGTERM, or a stop through the control API) with an MSI of this
+     * vector to vCPU 0, but only once the guest has set RV_GUEST_SHUTDOWN
+     * in the request ring's guest_flags (rv_ring.h); otherwise, or when the
+     * guest takes too long, it stops the VM itself. */
+    uint32_t shutdown_vector;
+    uint32_t reserved0;
     /* Append only. */
 };
 #define RV_CON_TTY 1u /* the host console is a terminal in raw mode: the
@@ -162,7 +170,7 @@ _Static_assert(__builtin_offsetof(struct rv_start_info, mem) == 104, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, vcpu) == 104 + 24 * 32, "layout");
 _Static_assert(__builtin_offsetof(struct rv_start_info, con_in_gpa) == 104 + 24 * 32 + 32 * 64,
                "layout");
-_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64 + 40, "layout");
+_Static_assert(sizeof(struct rv_start_info) == 104 + 24 * 32 + 32 * 64 + 48, "layout");
 _Static_assert(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 /*

@@ -33,9 +33,11 @@ _Static_assert(sizeof(struct rv_req) == 128, "rv_req layout");
  * Host: load prod (acquire), copy each slot out before checking it, then store
  * cons (release: the guest may reuse a slot only after the host copied it).
  */
+#define RV_GUEST_SHUTDOWN 1u /* guest_flags: the guest handles shutdown_vector */
 struct rv_req_ring {
-    uint32_t prod; /* written by the guest */
-    uint8_t _pad0[60];
+    uint32_t prod;        /* written by the guest */
+    uint32_t guest_flags; /* written by the guest: RV_GUEST_* */
+    uint8_t _pad0[56];
     uint32_t cons; /* written by the host */
     uint8_t _pad1[60];
     struct rv_req slot[RV_RING_SLOTS];

@@ -70,6 +70,12 @@ bool hv_ring_init(uint64_t ring_gpa)
     return ring_prod - ring->cons <= RV_RING_SLOTS;
 }
 
+void hv_ring_set_guest_flags(uint32_t flags)
+{
+    if (ring)
+        __atomic_store_n(&ring->guest_flags, flags, __ATOMIC_RELEASE);
+}
+
 /* Wait until cons differs from (seen); false if the host seems gone. */
 static bool ring_wait(uint32_t seen)
 {

@@ -38,6 +38,7 @@ struct bootinfo {
     uint32_t con_flags; /* RV_CON_* */
     uint32_t nr_mem;
     struct boot_mem mem[RV_MAX_MEM_REGIONS];
+    uint32_t shutdown_vector; /* the host's shutdown request MSI, 0 if none */
     bool devs_listed;  /* the VMM lists every device: no PCI probing */
     uint32_t nr_devs;
     struct rv_dev devs[RV_DEV_MAX]; /* copied and checked from start info */

@@ -18,6 +18,7 @@ enum proc_state { P_FREE, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
 #define SIGKILL 9
 #define SIGSEGV 11
 #define SIGPIPE 13
+#define SIGTERM 15
 #define SIGCHLD 17
 #define SIG_DFL 0
 #define SIG_IGN 1

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The boot sequence, after either entry path has filled in the boot description. */
+#include "abi/rv_ring.h"
 #include "boot.h"
 #include "cpu.h"
 #include "hv.h"
@@ -75,6 +76,16 @@ static bool read_args(struct inode *args, char **argv, size_t argv_max, char **e
     return true;
 }
 
+/* The host asks us to shut down (RV_FEAT_SHUTDOWN): programs get SIGTERM,
+ * as on a Linux host at shutdown; ringos powers off when process 1 has
+ * ended, as always.  A program that ignores it is stopped by the host. */
+static void shutdown_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    apic_eoi();
+    proc_signal_all(SIGTERM);
+}
+
 /* Run (path) as process 1 from the initrd, argv = { path } without args. */
 static __noreturn void init_run(const char *path)
 {
@@ -87,6 +98,10 @@ static __noreturn void init_run(const char *path)
     uret_init(); /* syscall MSRs, #PF and user-fault handlers */
     vm_init();   /* the sysret stub page */
     tty_init();  /* console input ring, if the host offers one */
+    if (boot.shutdown_vector) {
+        idt_set_handler(boot.shutdown_vector, shutdown_irq);
+        hv_ring_set_guest_flags(RV_GUEST_SHUTDOWN);
+    }
     virtio_init(); /* virtio-pci disks and entropy */
     vfs_init(boot.initrd_gpa ? phys_to_virt(boot.initrd_gpa) : NULL, boot.initrd_size);
     vfs_mount_all(); /* each disk's ext2 at /mnt/<name> */

@@ -488,3 +488,34 @@ def test_demo_shell_on_a_terminal():
         assert status == 4, f"status {status}\n{t.text()}"
     finally:
         t.close()
+
+
+@needs_exec
+@pytest.mark.parametrize("mode,status,line", [
+    ("handle", 7, "cleaned up after SIGTERM"),  # the program's own handler runs
+    ("default", 128 + 15, None),                # killed by SIGTERM in the guest
+    ("ignore", 128 + 15, None),                 # the host stops it after its grace
+])
+def test_sigterm_is_a_graceful_shutdown(mode, status, line):
+    """SIGTERM to ringvisor asks the guest to shut down (RV_FEAT_SHUTDOWN):
+    ringos passes SIGTERM to its programs and powers off when process 1 ends;
+    a guest that ignores it is stopped after 5 s."""
+    p = subprocess.Popen([str(RINGVISOR), "exec", prog("sigterm"), mode], text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        assert p.stdout.readline().strip() == "READY"
+        start = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=15)
+        took = time.monotonic() - start
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == status, f"status {p.returncode}\n{out}\n{err}"
+    assert "not stopped" not in out
+    if line:
+        assert line in out, out
+    if mode == "ignore":
+        assert took >= 4.5, f"stopped after {took:.1f} s, before the grace period"
+    else:
+        assert took < 4, f"took {took:.1f} s"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "abi/rv_abi.h"
+#include "abi/rv_ring.h"
 #include "vmm/core/hcall.h"
 #include "vmm/core/loader.h"
 
@@ -282,6 +283,13 @@ static int vm_devices_init(struct vm *vm, const char **why)
     err = iothread_add(&vm->io, vm->kick_fd, on_kick, vm);
     if (!err)
         err = iothread_add(&vm->io, vm->kick_timer_fd, on_kick_timer, vm);
+    if (!err && vm->irqchip) {
+        *why = "cannot set up the shutdown event (MSI routing, irqfd)";
+        vm->shutdown_gsi = irq_alloc(&vm->irq);
+        err = vm->shutdown_gsi < 0 ? vm->shutdown_gsi
+                                   : irq_route(&vm->irq, vm->shutdown_gsi, true, 0xfee00000u,
+                                               SHUTDOWN_VECTOR);
+    }
     if (!err && vm->boot.con_in) {
         *why = "cannot set up console input (MSI routing, irqfd)";
         err = pvcon_init(&vm->con, &vm->irq, &vm->mem, vm->boot.con_in, PVCON_VECTOR,
@@ -333,6 +341,7 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
         /* Input arrives as an MSI, which needs the in-kernel local APIC;
          * with virtio-console, stdin is that device's. */
         .con_in = vm->irqchip && !cfg->virtio_console, .con_in_vector = PVCON_VECTOR,
+        .shutdown_vector = vm->irqchip ? SHUTDOWN_VECTOR : 0,
         .con_flags = cfg->console_flags,
         .devs = vm->devs, .nr_devs = vm->nr_vpci,
     };
@@ -573,8 +582,25 @@ static void on_kick_signal(int sig)
     (void)sig; /* only interrupts KVM_RUN */
 }
 
+/*
+ * Ask the guest to shut down: an MSI, if it said it handles one (ringos then
+ * sends SIGTERM to its processes and powers off when process 1 ends).
+ * Returns false if it did not, and the caller must stop the VM itself.
+ */
+bool vm_request_shutdown(struct vm *vm)
+{
+    const struct rv_req_ring *r = mem_gpa(&vm->mem, vm->boot.req_ring, sizeof(*r));
+
+    if (vm->shutdown_gsi <= 0 || !r ||
+        !(__atomic_load_n(&r->guest_flags, __ATOMIC_ACQUIRE) & RV_GUEST_SHUTDOWN))
+        return false;
+    irq_raise(&vm->irq, vm->shutdown_gsi);
+    return true;
+}
+
 int vm_run(struct vm *vm, int sigfd)
 {
+    int timeout = -1; /* ms, once a graceful shutdown is under way */
     struct sigaction sa = { .sa_handler = on_kick_signal };
     struct pollfd pfd[3] = { { .fd = vm->done_fd, .events = POLLIN },
                              { .fd = sigfd, .events = POLLIN },
@@ -600,8 +626,15 @@ int vm_run(struct vm *vm, int sigfd)
     }
     for (;;) {
         /* A negative fd is ignored by poll(): no signalfd, no channel. */
-        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+        int n = poll(pfd, 3, timeout);
+
+        if (n < 0 && errno != EINTR)
             break;
+        if (n == 0) {
+            /* The guest did not finish in time: stop it as SIGTERM would. */
+            vm_stop(vm, 128 + SIGTERM);
+            break;
+        }
         if (pfd[0].revents)
             break;
         if (vm->ctl_fd >= 0 && pfd[2].revents)
@@ -610,6 +643,15 @@ int vm_run(struct vm *vm, int sigfd)
             struct signalfd_siginfo si;
 
             if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+                /* The first SIGTERM is a request the guest may honour (a
+                 * stop from the daemon is one); another signal, or the
+                 * same one again, ends the VM now. */
+                if (si.ssi_signo == SIGTERM && timeout < 0 && vm_request_shutdown(vm)) {
+                    if (vm->verbose)
+                        fprintf(stderr, "ringvisor: SIGTERM: asked the guest to shut down\n");
+                    timeout = SHUTDOWN_GRACE_MS;
+                    continue;
+                }
                 if (vm->verbose)
                     fprintf(stderr, "ringvisor: signal %u: stopping the VM\n", si.ssi_signo);
                 vm_stop(vm, 128 + (int)si.ssi_signo);

@@ -74,6 +74,7 @@ struct vm {
     struct pvcon con;
     struct iothread io;
     struct irq irq;         /* MSI routes and irqfds */
+    int shutdown_gsi;       /* the graceful-shutdown MSI, or <= 0 */
     struct pci_host pci;
     struct vblk *blk[RV_DEV_MAX];
     unsigned nr_blk;
@@ -127,6 +128,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
 int vm_run(struct vm *vm, int sigfd);
 
 void vm_destroy(struct vm *vm);
+
+/* Guest-visible constants of the shutdown request (RV_FEAT_SHUTDOWN). */
+#define SHUTDOWN_VECTOR 0x41
+#define SHUTDOWN_GRACE_MS 5000 /* how long a guest may take before it is stopped */
+
+/* Ask the guest to shut down gracefully; false if it cannot be asked. */
+bool vm_request_shutdown(struct vm *vm);
 
 /* End the VM with (status); the first caller wins.  Returns true for it. */
 bool vm_stop(struct vm *vm, int status);

@@ -66,6 +66,11 @@ void rv_main(uint64_t start_info_gpa)
         boot.con_flags = si->con_flags;
     }
 
+    /* The shutdown request: a vector of our own, not the console's. */
+    if ((si->features & RV_FEAT_SHUTDOWN) && si->shutdown_vector >= 48 &&
+        si->shutdown_vector < 0xf0 && si->shutdown_vector != boot.con_in_vector)
+        boot.shutdown_vector = si->shutdown_vector;
+
     /* Devices: ringvisor lists them all (none without the feature), so that
      * ringos never probes PCI, two exits per configuration read. */
     boot.devs_listed = true;

@@ -294,6 +294,10 @@ int boot_build(const struct guest_mem *mem, const struct elf_image *img,
     si->req_ring_gpa = out->req_ring;
     si->ram_size = mem->size;
     si->ram_top = mem_end(mem);
+    if (cfg->shutdown_vector) {
+        si->features |= RV_FEAT_SHUTDOWN;
+        si->shutdown_vector = cfg->shutdown_vector;
+    }
     if (cfg->nr_devs) {
         si->features |= RV_FEAT_DEVICES;
         si->dev_gpa = devs;

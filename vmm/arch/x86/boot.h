@@ -32,6 +32,7 @@ struct boot_config {
     bool con_in;         /* provide the console input ring */
     uint32_t con_in_vector;
     uint32_t con_flags;  /* RV_CON_* */
+    uint32_t shutdown_vector;  /* 0: no graceful shutdown requests */
     const struct rv_dev *devs; /* the device list for start info */
     uint32_t nr_devs;          /* <= RV_DEV_MAX */
 };
