@@ -22,7 +22,7 @@ include bench/bench.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringvisor
-	install -m 0755 $(BUILD)/ringvisor $(DESTDIR)$(PREFIX)/bin/ringvisor
+	install -m 0755 $(BUILD)/ringvisor $(BUILD)/ringctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/ringos.elf $(DESTDIR)$(PREFIX)/share/ringvisor/ringos.elf
 
 clean:
