@@ -89,6 +89,8 @@ static bool ring_wait(uint32_t seen)
     return true;
 }
 
+static bool ring_pending; /* published entries not yet announced by a kick */
+
 bool hv_ring_write(const char *s, size_t n)
 {
     while (n) {
@@ -113,8 +115,18 @@ bool hv_ring_write(const char *s, size_t n)
         s += len;
         n -= len;
     }
-    ring_kick();
+    /* The kick waits for hv_ring_kick(): one per system call or burst of
+     * kernel messages, not one per write (each is an exit early on). */
+    ring_pending = true;
     return true;
+}
+
+void hv_ring_kick(void)
+{
+    if (ring_pending) {
+        ring_pending = false;
+        ring_kick();
+    }
 }
 
 void hv_ring_drain(void)
@@ -123,6 +135,7 @@ void hv_ring_drain(void)
 
     if (!ring)
         return;
+    ring_pending = false;
     while ((cons = __atomic_load_n(&ring->cons, __ATOMIC_ACQUIRE)) != ring_prod) {
         ring_kick();
         if (!ring_wait(cons))

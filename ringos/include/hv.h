@@ -20,6 +20,8 @@ void hv_console_write(const char *s, size_t n);
 
 /* Request-ring console: queue (s, n), kick once.  Returns false if the ring is broken. */
 bool hv_ring_init(uint64_t ring_gpa);
+/* Announce what hv_ring_write() queued (a kick), if anything. */
+void hv_ring_kick(void);
 /* Tell the host what we handle (RV_GUEST_* in abi/rv_ring.h). */
 void hv_ring_set_guest_flags(uint32_t flags);
 bool hv_ring_write(const char *s, size_t n);

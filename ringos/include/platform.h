@@ -41,6 +41,12 @@ static inline void irq_enable(void) { platform->irq_enable(); }
 static inline void irq_disable(void) { platform->irq_disable(); }
 static inline unsigned long irq_save(void) { return platform->irq_save(); }
 static inline void irq_restore(unsigned long f) { platform->irq_restore(f); }
-static inline void cpu_idle(void) { platform->idle(); }
+void console_kick(void);
+/* Output queued for the host goes out before the CPU sleeps. */
+static inline void cpu_idle(void)
+{
+    console_kick();
+    platform->idle();
+}
 
 #endif

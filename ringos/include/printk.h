@@ -20,6 +20,9 @@ void console_use_virtio(void);
 void console_write_sync(const char *s, size_t n);
 /* Wait (bounded) until the host has consumed everything queued. */
 void console_flush(void);
+/* Tell the host about queued output (the ring console kicks lazily): on
+ * every return to user mode and before a CPU halts. */
+void console_kick(void);
 
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -67,6 +67,16 @@ void console_use_virtio(void)
     irq_restore(f);
 }
 
+void console_kick(void)
+{
+    if (con == CON_RING) {
+        unsigned long f = irq_save();
+
+        hv_ring_kick();
+        irq_restore(f);
+    }
+}
+
 void console_flush(void)
 {
     if (con == CON_RING)

@@ -48,6 +48,7 @@ static bool canonical(uint64_t a)
 void user_return_prepare(struct trap_frame *tf)
 {
     user_exit_work(tf);
+    console_kick();
     if (!canonical(tf->rip) || !canonical(tf->rsp)) {
         proc_fault(tf, tf->rip, SIGSEGV);
         user_exit_work(tf);
