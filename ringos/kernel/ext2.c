@@ -248,19 +248,21 @@ static int ext2_balloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
     return -ENOSPC;
 }
 
-static int ext2_bfree(struct ext2_fs *fs, uint32_t blk)
+/*
+ * Clear bit (bit) of group (group)'s block or inode bitmap and count it free
+ * in the group descriptor.  A bit that is already clear means the image is
+ * corrupt: report (what, num) and change nothing.
+ */
+static int ext2_bitmap_free(struct ext2_fs *fs, uint32_t group, uint32_t bit, bool inode,
+                            bool dir, const char *what, uint32_t num)
 {
     struct ext2_gd gd;
     int err;
-
-    if (!ext2_block_ok(&fs->g, blk))
-        return ext2_corrupt(fs, "freeing block out of range:", blk);
-    uint32_t group = (blk - fs->g.first_data_block) / fs->g.blocks_per_group;
-    uint32_t bit = (blk - fs->g.first_data_block) % fs->g.blocks_per_group;
     struct buf *gb = ext2_gd_get(fs, group, &gd, &err);
+
     if (!gb)
         return err;
-    struct buf *bm = ext2_bread(fs, gd.block_bitmap, &err);
+    struct buf *bm = ext2_bread(fs, inode ? gd.inode_bitmap : gd.block_bitmap, &err);
     if (!bm) {
         brelse(gb);
         return err;
@@ -268,13 +270,31 @@ static int ext2_bfree(struct ext2_fs *fs, uint32_t blk)
     if (!(bm->data[bit >> 3] & (1u << (bit & 7)))) {
         brelse(bm);
         brelse(gb);
-        return ext2_corrupt(fs, "freeing a free block:", blk);
+        return ext2_corrupt(fs, what, num);
     }
     bm->data[bit >> 3] &= ~(1u << (bit & 7));
     bdirty(bm);
     brelse(bm);
-    gd.free_blocks_count++;
+    if (!inode) {
+        gd.free_blocks_count++;
+    } else {
+        gd.free_inodes_count++;
+        if (dir && gd.used_dirs_count)
+            gd.used_dirs_count--;
+    }
     ext2_gd_put(fs, gb, group, &gd);
+    return 0;
+}
+
+static int ext2_bfree(struct ext2_fs *fs, uint32_t blk)
+{
+    if (!ext2_block_ok(&fs->g, blk))
+        return ext2_corrupt(fs, "freeing block out of range:", blk);
+    int err = ext2_bitmap_free(fs, (blk - fs->g.first_data_block) / fs->g.blocks_per_group,
+                               (blk - fs->g.first_data_block) % fs->g.blocks_per_group, false,
+                               false, "freeing a free block:", blk);
+    if (err)
+        return err;
     bforget(fs->bd, blk, fs->g.block_size);
     return ext2_sb_adjust(fs, 1, 0);
 }
@@ -322,34 +342,12 @@ static int ext2_ialloc(struct ext2_fs *fs, uint32_t near, bool dir, uint32_t *ou
 
 static int ext2_ifree(struct ext2_fs *fs, uint32_t ino, bool dir)
 {
-    struct ext2_gd gd;
-    int err;
-
     if (ino < fs->g.first_ino || ino > fs->g.inodes_count)
         return ext2_corrupt(fs, "freeing reserved inode", ino);
-    uint32_t group = (ino - 1) / fs->g.inodes_per_group;
-    uint32_t bit = (ino - 1) % fs->g.inodes_per_group;
-    struct buf *gb = ext2_gd_get(fs, group, &gd, &err);
-    if (!gb)
-        return err;
-    struct buf *bm = ext2_bread(fs, gd.inode_bitmap, &err);
-    if (!bm) {
-        brelse(gb);
-        return err;
-    }
-    if (!(bm->data[bit >> 3] & (1u << (bit & 7)))) {
-        brelse(bm);
-        brelse(gb);
-        return ext2_corrupt(fs, "freeing a free inode", ino);
-    }
-    bm->data[bit >> 3] &= ~(1u << (bit & 7));
-    bdirty(bm);
-    brelse(bm);
-    gd.free_inodes_count++;
-    if (dir && gd.used_dirs_count)
-        gd.used_dirs_count--;
-    ext2_gd_put(fs, gb, group, &gd);
-    return ext2_sb_adjust(fs, 0, 1);
+    int err = ext2_bitmap_free(fs, (ino - 1) / fs->g.inodes_per_group,
+                               (ino - 1) % fs->g.inodes_per_group, true, dir,
+                               "freeing a free inode", ino);
+    return err ? err : ext2_sb_adjust(fs, 0, 1);
 }
 
 /* ---- the block map ----------------------------------------------------- */
