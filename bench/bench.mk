@@ -9,9 +9,12 @@
 #               and inside ringos (issue 3)
 #   progs/diskbench   static musl sequential and random disk I/O, run natively
 #               on the image and inside ringos on a file of it (issue 4)
+#   progs/sleeper     prints a line and sleeps: the VM the daemon starts
+#               in the control-API benchmark (issue 5)
 BENCH_PROGS := $(BUILD)/bench/kvm-floor $(BUILD)/bench/cpuloop \
 	$(BUILD)/bench/pvm-floor $(BUILD)/bench/spawn
-BENCH_GUEST_PROGS := $(BUILD)/bench/progs/microbench $(BUILD)/bench/progs/diskbench
+BENCH_GUEST_PROGS := $(BUILD)/bench/progs/microbench $(BUILD)/bench/progs/diskbench \
+	$(BUILD)/bench/progs/sleeper
 
 $(BUILD)/bench/kvm-floor: bench/kvm_floor.c
 	$(Q)mkdir -p $(@D)

@@ -3,7 +3,9 @@
 # Boot-time, CPU and memory benchmark of ringvisor+ringos against the KVM floor,
 # QEMU microvm and native code (issue 2), and `ringvisor exec` and system calls
 # against the bare-VM floor, the host, QEMU+Linux and kvm_pvm's own floor
-# (issue 3, bench/exec_bench.py).  Python 3 stdlib only; see bench/README.md.
+# (issue 3, bench/exec_bench.py), disk I/O (issue 4, bench/disk_bench.py) and
+# the control daemon's create latency and VM capacity (issue 5,
+# bench/serve_bench.py).  Python 3 stdlib only; see bench/README.md.
 """Benchmark ringvisor+ringos boot time, CPU speed, memory, exec and system
 calls against floors, QEMU and native code (medians of interleaved runs)."""
 
@@ -24,6 +26,7 @@ import time
 
 import disk_bench
 import exec_bench
+import serve_bench
 # ---- Every command line the benchmark runs is built here ------------------
 
 QEMU = "qemu-system-x86_64"
@@ -86,7 +89,9 @@ ISSUE2_VARIANTS = ["rv_boot", "floor", "qemu_kvm", "qemu_tcg",
 ROWS["issue2"] = ISSUE2_VARIANTS
 ROWS.update(exec_bench.ROWS)
 ROWS.update(disk_bench.ROWS)
-VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS + disk_bench.VARIANTS
+ROWS.update(serve_bench.ROWS)
+VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS + disk_bench.VARIANTS \
+    + serve_bench.VARIANTS
 
 
 # ---- Running one process ----------------------------------------------------
@@ -590,6 +595,7 @@ DOC_SECTIONS = [
     ("issue2", "## Issue 2: boot, CPU and memory"),
     ("issue3", "## Issue 3: `ringvisor exec` and system calls"),
     ("issue4", "## Issue 4: disk I/O"),
+    ("issue5", "## Issue 5: the control API: create latency and VM capacity"),
 ]
 
 
@@ -618,7 +624,8 @@ def write_docs(path, blocks):
            "same benchmark without rewriting this file); see `bench/README.md` for "
            "what each row measures. Raw samples are in `build/bench/results.json` of "
            "the run. Each section says when and on what it was measured; "
-           "`--only issue2`, `--only issue3` or `--only issue4` rewrites just that section.", ""]
+           "`--only issue2`, `--only issue3`, `--only issue4` or `--only issue5` rewrites "
+           "just that section.", ""]
     for tag, title in DOC_SECTIONS:
         text = blocks.get(tag, kept.get(tag))
         if text is None:
@@ -639,12 +646,15 @@ def main():
                     help="row(s) to run: boot|1, floor|2, qemu|3, qemu-kvm, qemu-tcg, "
                          "cpuloop|4, rss, issue2 (all of those); issue3 = exec (hello, "
                          "qemu-linux) + syscalls (pvm-floor and the microbenchmarks); "
-                         "issue4 = disk "
+                         "issue4 = disk; issue5 = serve "
                          "(repeatable or comma-separated)")
     ap.add_argument("--kernel", help="guest image: passed to ringvisor as --kernel "
                                      "and to QEMU (default: ringvisor's demo, BUILD/ringos.elf)")
     ap.add_argument("--qemu-args", default="", help="extra QEMU arguments (shell-quoted)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-run timeout in s (default 60)")
+    ap.add_argument("--serve-max", type=int, default=serve_bench.DEFAULT_MAX_VMS,
+                    help="issue 5: at most this many VMs in the capacity test "
+                         f"(default {serve_bench.DEFAULT_MAX_VMS})")
     ap.add_argument("--write-docs", action="store_true", help="overwrite docs/benchmarks.md")
     args = ap.parse_args()
     runs = 3 if args.quick else args.runs
@@ -663,6 +673,9 @@ def main():
     # before every run), after the others.
     disk = bool(set(variants) & set(disk_bench.VARIANTS))
     variants = [v for v in variants if v not in disk_bench.VARIANTS]
+    # So does the control-daemon benchmark (it starts its own daemon).
+    serve = bool(set(variants) & set(serve_bench.VARIANTS))
+    variants = [v for v in variants if v not in serve_bench.VARIANTS]
     cmds = {v: c for v, c in build_commands(args).items() if v in variants}
     info = machine_info()
 
@@ -724,6 +737,14 @@ def main():
         if progress:
             print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
+    res5 = None
+    if serve:
+        log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
+            if progress else None
+        res5 = serve_bench.run(args.build, runs, args.serve_max, log)
+        if progress:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+
     s = summarise({v: rs for v, rs in samples.items() if v not in exec_bench.VARIANTS}, runs)
     s3 = exec_bench.summarise(samples)
     pairs = [n["cpuloop_ns"] / g["cpuloop_ns"]
@@ -759,12 +780,18 @@ def main():
             print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}")
         print("\n".join(["", "Issue 4: disk I/O"]
                         + disk_bench.render(res4, text_table, md=False)))
+    if res5:
+        if not (issue2 or issue3 or res4):
+            print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}")
+        print("\n".join(["", "Issue 5: the control API: create latency and VM capacity"]
+                        + serve_bench.render(res5, text_table, md=False)))
 
     os.makedirs(os.path.join(args.build, "bench"), exist_ok=True)
     path = os.path.join(args.build, "bench", "results.json")
     with open(path, "w") as f:
         json.dump({"machine": info, "runs": runs, "commands": cmds,
-                   "summary": dict(s, **s3), "samples": samples, "disk": res4},
+                   "summary": dict(s, **s3), "samples": samples, "disk": res4,
+                   "serve": res5},
                   f, indent=1)
     print(f"\nraw samples: {path}")
     if args.write_docs:
@@ -782,11 +809,22 @@ def main():
                                          + ["", "### Commands", ""]
                                          + [f"- `{k}`: `{' '.join(shlex.quote(a) for a in c)}`"
                                             for k, c in res4.get("commands", {}).items()])
+        if res5:
+            n5 = res5.get("latency", {}).get("n", 0)
+            blocks["issue5"] = "\n".join(
+                run_info_md(info, n5)[:3]
+                + [f"- {n5} creates for the latency; capacity capped at "
+                   f"{args.serve_max} VMs (`--serve-max`); medians shown"]
+                + serve_bench.render(res5, md_table, md=True)
+                + ["", "### Commands", ""]
+                + [f"- `{k}`: `{' '.join(shlex.quote(a) for a in c)}`"
+                   for k, c in res5.get("commands", {}).items()])
         write_docs(os.path.join("docs", "benchmarks.md"), blocks)
         print("wrote docs/benchmarks.md")
 
     ok4 = res4 is not None and any(c["n_ok"] for c in res4.get("cells", {}).values())
-    return 0 if ok4 or any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
+    ok5 = res5 is not None and bool(res5.get("latency", {}).get("reply_ms"))
+    return 0 if ok4 or ok5 or any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
 
 
 if __name__ == "__main__":
