@@ -380,8 +380,9 @@ def render(res, table, md):
                          f"~{cap['avail_before_kib'] / mrss:.0f} VMs at the median VM RSS")
             if drop and drop > 0:
                 notes[-1] += (f", ~{cap['avail_before_kib'] / drop:.0f} at the measured "
-                              f"MemAvailable drop per VM (which also counts kernel memory: "
-                              f"page tables, KVM, the console files)")
+                              f"MemAvailable drop per VM (VmRSS counts pages shared between the "
+                              f"VM processes, such as ringvisor's text, in each one; the drop "
+                              f"counts them once but adds kernel memory: page tables, KVM)")
             notes[-1] += (f"; if every guest touched all its {CAP_MEM_MIB} MiB, "
                           f"~{cap['avail_before_kib'] / (mrss + CAP_MEM_MIB * 1024):.0f}. "
                           f"The count was capped at {cap['max']} (`--serve-max`).")
