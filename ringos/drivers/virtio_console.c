@@ -82,21 +82,21 @@ static void vcon_tx_reap(void)
         vcon.tx_busy[(buf - vcon.txbuf) / VCON_BUF] = false;
 }
 
-/* A free transmit buffer's index, waiting (bounded) for one; -1 if none came. */
+/*
+ * A free transmit buffer's index, waiting for one; -1 if the queue broke.
+ * The host takes buffers as fast as whoever reads its output: a slow reader
+ * (a pager, a full pipe) is flow control, as on a terminal, not a dead
+ * device.  Callers hold interrupts off (console_write), so this polls the
+ * used ring rather than sleeping.
+ */
 static int vcon_tx_slot(void)
 {
-    uint64_t end = 0;
-
     for (;;) {
         vcon_tx_reap();
         for (unsigned i = 0; i < vcon.ntx; i++)
             if (!vcon.tx_busy[i])
                 return (int)i;
         if (vcon.tx.broken)
-            return -1;
-        if (!end)
-            end = time_ns() + VCON_TX_WAIT_NS;
-        else if (time_ns() > end)
             return -1;
         cpu_relax();
     }
@@ -126,7 +126,7 @@ bool virtio_console_write(const char *s, size_t n)
 dead:
     /* Set first: this printk comes back here and must go to the fallback. */
     vcon.dead = true;
-    printk("virtio-console: transmit queue stuck or broken; output goes to the host console\n");
+    printk("virtio-console: transmit queue broken; output goes to the host console\n");
     return false;
 }
 
