@@ -4,6 +4,7 @@
  * then the vector, then trap_common saves the registers as a struct
  * trap_frame (include/cpu.h) and calls trap_dispatch().
  */
+#include "frame.inc"
 	.text
 	.balign 16
 	.globl trap_stubs
@@ -21,21 +22,7 @@ trap_stubs:
 	.endr
 
 trap_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	SAVE_GPRS
 	cld
 	mov %rsp, %rdi
 	/* kvm_pvm keeps kernel-mode events on the current stack; do not assume alignment. */

@@ -5,6 +5,7 @@
  * in kernel/uret.c), the kernel context switch and the user-copy primitives.
  */
 #define TF_SYSCALL 0x100
+#include "frame.inc"
 
 	.text
 /*
@@ -26,21 +27,7 @@ syscall_entry:
 	pushq %rcx		/* rip */
 	pushq $0		/* error */
 	pushq $TF_SYSCALL	/* vector: RCX/R11 need not survive */
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	SAVE_GPRS
 	cld
 	mov %rsp, %rdi
 	call syscall_handle
