@@ -11,14 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(cond, ...)                                           \
-	do {                                                       \
-		if (!(cond)) {                                     \
-			printf("FAIL: " __VA_ARGS__);              \
-			printf(" (errno: %s)\n", strerror(errno)); \
-			exit(1);                                   \
-		}                                                  \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv)
 {
@@ -28,35 +21,35 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	fd = open("/dev/null", O_RDWR);
-	CHECK(fd >= 0, "open /dev/null");
-	CHECK(write(fd, "x", 1) == 1 && read(fd, buf, sizeof(buf)) == 0, "/dev/null");
+	CHECK_ERRNO(fd >= 0, "open /dev/null");
+	CHECK_ERRNO(write(fd, "x", 1) == 1 && read(fd, buf, sizeof(buf)) == 0, "/dev/null");
 	close(fd);
 
 	fd = open("/dev/zero", O_RDONLY);
 	memset(buf, 0xff, sizeof(buf));
-	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf), "read /dev/zero");
+	CHECK_ERRNO(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf), "read /dev/zero");
 	for (size_t i = 0; i < sizeof(buf); i++)
-		CHECK(buf[i] == 0, "/dev/zero gave %d", buf[i]);
+		CHECK_ERRNO(buf[i] == 0, "/dev/zero gave %d", buf[i]);
 	close(fd);
 
 	fd = open("/dev/urandom", O_RDONLY);
-	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf) &&
+	CHECK_ERRNO(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf) &&
 	      read(fd, buf2, sizeof(buf2)) == sizeof(buf2), "read /dev/urandom");
 	/* 64 equal bytes from a random source: not going to happen. */
-	CHECK(memcmp(buf, buf2, sizeof(buf)) != 0, "/dev/urandom repeats itself");
+	CHECK_ERRNO(memcmp(buf, buf2, sizeof(buf)) != 0, "/dev/urandom repeats itself");
 	close(fd);
 
 	fd = open("/dev/console", O_WRONLY);
-	CHECK(fd >= 0, "open /dev/console");
+	CHECK_ERRNO(fd >= 0, "open /dev/console");
 	close(fd);
 
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	CHECK(n > 0, "readlink /proc/self/exe");
+	CHECK_ERRNO(n > 0, "readlink /proc/self/exe");
 	exe[n] = '\0';
-	CHECK(strcmp(basename(exe), basename(argv[0])) == 0, "/proc/self/exe is %s, argv[0] %s",
+	CHECK_ERRNO(strcmp(basename(exe), basename(argv[0])) == 0, "/proc/self/exe is %s, argv[0] %s",
 	      exe, argv[0]);
 	printf("exe=%s\n", exe);
-	CHECK(getcwd(cwd, sizeof(cwd)), "getcwd");
+	CHECK_ERRNO(getcwd(cwd, sizeof(cwd)), "getcwd");
 	printf("cwd=%s\n", cwd);
 	printf("SUCCESS\n");
 	return 0;
