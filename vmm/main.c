@@ -291,41 +291,49 @@ static int pack_file(struct cpio *a, const char *host, const char *guest)
 
 /* exec runs static x86-64 ELF programs only: say so on the host, with status
  * 2, rather than let the guest fail to load it. */
-static int check_program(const char *path)
+static int check_program(const char *path, const uint8_t *data, size_t len)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
     Elf64_Ehdr eh;
-    int r = -1;
 
-    if (!load_one("program", path, &data, &len))
-        return EXIT_USAGE;
-    if (len < sizeof(eh) || memcmp(data, ELFMAG, SELFMAG) != 0) {
-        r = usage_error("'%s' is not an ELF program", path);
-        goto out;
-    }
+    if (len < sizeof(eh) || memcmp(data, ELFMAG, SELFMAG) != 0)
+        return usage_error("'%s' is not an ELF program", path);
     memcpy(&eh, data, sizeof(eh));
     if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
-        (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
-        r = usage_error("'%s' is not an x86-64 executable", path);
-        goto out;
-    }
+        (eh.e_type != ET_EXEC && eh.e_type != ET_DYN))
+        return usage_error("'%s' is not an x86-64 executable", path);
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
         uint64_t off = eh.e_phoff + (uint64_t)i * sizeof(ph);
 
-        if (off < eh.e_phoff || off > len || len - off < sizeof(ph)) {
-            r = usage_error("'%s': program headers lie outside the file", path);
-            goto out;
-        }
+        if (off < eh.e_phoff || off > len || len - off < sizeof(ph))
+            return usage_error("'%s': program headers lie outside the file", path);
         memcpy(&ph, data + off, sizeof(ph));
-        if (ph.p_type == PT_INTERP) {
-            r = usage_error("'%s' is dynamically linked: build it static "
-                            "(e.g. musl-gcc -static)", path);
-            goto out;
+        if (ph.p_type == PT_INTERP)
+            return usage_error("'%s' is dynamically linked: build it static "
+                               "(e.g. musl-gcc -static)", path);
+    }
+    return -1;
+}
+
+/* PROGRAM, read once: checked, then packed as (guest). */
+static int pack_program(struct cpio *a, const char *prog, const char *guest)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    int r;
+
+    if (!load_one("program", prog, &data, &len))
+        return EXIT_USAGE;
+    r = check_program(prog, data, len);
+    if (r < 0) {
+        int err = cpio_add_file(a, guest, stat(prog, &st) == 0 ? st.st_mode : 0755, data, len);
+
+        if (err) {
+            fprintf(stderr, "ringvisor: cannot pack '%s': %s\n", prog, strerror(-err));
+            r = 1;
         }
     }
-out:
     free(data);
     return r;
 }
@@ -341,11 +349,8 @@ static int build_exec_archive(struct launch *l, int argc, char **argv)
     base = base ? base + 1 : prog;
     if (!*base)
         return usage_error("'%s' is not a program file", prog);
-    r = check_program(prog);
-    if (r >= 0)
-        return r;
     snprintf(guest, sizeof(guest), "/bin/%s", base);
-    r = pack_file(&l->archive, prog, guest);
+    r = pack_program(&l->archive, prog, guest);
     if (r >= 0)
         return r;
     for (unsigned i = 0; i < l->nr_add; i++) {

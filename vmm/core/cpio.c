@@ -127,6 +127,16 @@ int cpio_add_args(struct cpio *c, int argc, const char *const *argv, unsigned en
     return err;
 }
 
+int cpio_add_file(struct cpio *c, const char *guest, uint32_t perm, const void *data, size_t len)
+{
+    int err;
+
+    while (*guest == '/')
+        guest++;
+    err = cpio_add_parents(c, guest);
+    return err ? err : cpio_add(c, guest, 0100000 | (perm & 07777), data, len);
+}
+
 int cpio_add_host_file(struct cpio *c, const char *host, const char *guest)
 {
     struct stat st;
@@ -138,11 +148,7 @@ int cpio_add_host_file(struct cpio *c, const char *host, const char *guest)
         return err;
     if (stat(host, &st) < 0)
         st.st_mode = 0644;
-    while (*guest == '/')
-        guest++;
-    err = cpio_add_parents(c, guest);
-    if (!err)
-        err = cpio_add(c, guest, 0100000 | (st.st_mode & 07777), data, len);
+    err = cpio_add_file(c, guest, st.st_mode, data, len);
     free(data);
     return err;
 }

@@ -26,6 +26,11 @@ int cpio_add(struct cpio *c, const char *path, uint32_t mode, const void *data, 
  * archive yet.  0, -ENOMEM or -ENAMETOOLONG. */
 int cpio_add_parents(struct cpio *c, const char *path) __attribute__((warn_unused_result));
 
+/* Add a regular file (guest) (leading '/' optional) with permission bits
+ * (perm) and contents (data, len), and its parent directories.  0 or -errno. */
+int cpio_add_file(struct cpio *c, const char *guest, uint32_t perm, const void *data, size_t len)
+    __attribute__((warn_unused_result));
+
 /* Add the host file (host) as (guest) (leading '/' optional) with its
  * permission bits, and its parent directories.  0 or -errno. */
 int cpio_add_host_file(struct cpio *c, const char *host, const char *guest)
