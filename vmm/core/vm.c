@@ -238,7 +238,7 @@ static int vm_pci_create(struct vm *vm, const struct vm_config *cfg, const char 
         if (err) {
             snprintf(vm->why_buf, sizeof(vm->why_buf), "disk '%s': %s", d->path, disk_why);
             *why = vm->why_buf;
-            *kind = vm->blk[i] || err == -ENOMEM || err == -ENOSPC ? VM_ERR_HOST : VM_ERR_INPUT;
+            *kind = err == -ENOMEM || err == -ENOSPC ? VM_ERR_HOST : VM_ERR_INPUT;
             return err;
         }
         vm->nr_blk++;

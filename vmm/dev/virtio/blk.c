@@ -163,8 +163,7 @@ static bool blk_start(struct vblk *b, struct vblk_req *r)
 
     if (!req_frame(r, &hdr)) {
         /* Without a header or status byte there is no way to answer. */
-        b->pci.vq[r->queue].broken = true;
-        b->pci.vq[r->queue].why = "virtio-blk request without header or status byte";
+        vq_break(&b->pci.vq[r->queue], "virtio-blk request without header or status byte");
         req_free(b, r);
         vpci_needs_reset(&b->pci, r->queue);
         return false;

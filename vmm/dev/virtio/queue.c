@@ -20,7 +20,7 @@ _Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc layout");
 #define AVAIL_BYTES(n) (6ull + 2ull * (n))
 #define USED_BYTES(n) (6ull + 8ull * (n))
 
-static int vq_break(struct vq *q, const char *why)
+int vq_break(struct vq *q, const char *why)
 {
     if (!q->broken) {
         q->broken = true;

@@ -47,6 +47,10 @@ struct vq_elem {
     struct iovec iov[VQ_MAX_SIZE]; /* out [0, n_out), in [n_out, n_out + n_in) */
 };
 
+/* Mark (q) broken because of (why), a constant string (the first reason
+ * stays); for rules a device finds in a chain's contents.  Returns -EPROTO. */
+int vq_break(struct vq *q, const char *why);
+
 /* Reset (q) to the state after device reset (keeps mem). */
 void vq_reset(struct vq *q);
 
