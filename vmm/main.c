@@ -126,7 +126,7 @@ struct launch {
     struct ctl ctl;
 };
 
-enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS, OPT_CONTROL };
+enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS, OPT_CONTROL, OPT_CONSOLE_TTY };
 
 static const struct option launch_opts[] = {
     { "kernel", required_argument, NULL, 'k' },
@@ -140,6 +140,9 @@ static const struct option launch_opts[] = {
     { "rng", no_argument, NULL, OPT_RNG },
     { "virtio-console", no_argument, NULL, OPT_VCONS },
     { "control-dir", required_argument, NULL, OPT_CONTROL },
+    /* Internal, from `ringvisor serve`: the console is the daemon's terminal
+     * session (its input a FIFO), so the guest runs its line discipline. */
+    { "console-tty", no_argument, NULL, OPT_CONSOLE_TTY },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
@@ -237,6 +240,7 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
         case OPT_RNG: l->cfg.rng = true; break;
         case OPT_VCONS: l->cfg.virtio_console = true; break;
         case OPT_CONTROL: l->control_dir = optarg; break;
+        case OPT_CONSOLE_TTY: l->cfg.console_flags |= RV_CON_TTY; break;
         case 'v': l->cfg.verbose++; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
