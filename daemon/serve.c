@@ -17,11 +17,16 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "vmm/core/parse.h"
 
 #define TICK_MS 100
+/* Each VM's console.log holds at most this much (then its older half goes). */
+#define LOG_MAX_DEFAULT (8ull << 20)
+#define LOG_MAX_MIN (64ull << 10)
 
 static const char usage_serve[] =
     "usage: ringvisor serve [--socket PATH] [--state-dir DIR] [--group GROUP]\n"
+    "                       [--console-log-max SIZE]\n"
     "\n"
     "Run the host daemon: an HTTP/1.1 API with JSON bodies on a UNIX socket\n"
     "(see docs/api.md; `ringctl` is its client).  Each VM runs in its own\n"
@@ -32,6 +37,8 @@ static const char usage_serve[] =
     "  --socket PATH     API socket (default " RV_API_SOCKET_DEFAULT "), mode 0600\n"
     "  --state-dir DIR   VM definitions and console logs (default " RV_API_STATE_DEFAULT ")\n"
     "  --group GROUP     also let GROUP use the socket (mode 0660)\n"
+    "  --console-log-max SIZE  cap of each VM's console log (default 8M, at least\n"
+    "                    64K): past it, the older half is cut away\n"
     "  -h, --help        show this help\n";
 
 static int mkdir_p(const char *path)
@@ -86,6 +93,8 @@ static void loop(struct daemon *d)
             case EV_LISTEN: server_accept(d); break;
             case EV_CONN: server_conn_event(d, ev, evs[i].events); break;
             case EV_PIDFD: sup_reap(d, (struct vmrec *)ev); break;
+            case EV_CTL: sup_control_event(d, (struct ctl_call *)ev); break;
+            case EV_CONSOLE: console_event(d); break;
             case EV_TIMER: {
                 uint64_t ticks;
 
@@ -104,9 +113,9 @@ static void loop(struct daemon *d)
                 break;
             }
             }
-            /* A connection or VM closed in this batch may have been freed:
-             * its later events in evs[] would be stale.  Start over. */
-            if (ev->kind == EV_CONN || ev->kind == EV_PIDFD)
+            /* Anything but these may have freed a connection or a control
+             * call whose later events in evs[] would be stale.  Start over. */
+            if (ev->kind != EV_LISTEN && ev->kind != EV_SIGNAL)
                 break;
         }
     }
@@ -118,6 +127,7 @@ int daemon_main(int argc, char **argv)
         { "socket", required_argument, NULL, 's' },
         { "state-dir", required_argument, NULL, 'd' },
         { "group", required_argument, NULL, 'g' },
+        { "console-log-max", required_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -126,6 +136,7 @@ int daemon_main(int argc, char **argv)
     const char *sock = RV_API_SOCKET_DEFAULT, *state = RV_API_STATE_DEFAULT;
     struct daemon *d;
     sigset_t sigs;
+    uint64_t log_max = LOG_MAX_DEFAULT;
     int c, err, group = -1, status = 1;
     ssize_t n;
 
@@ -145,6 +156,13 @@ int daemon_main(int argc, char **argv)
             group = (int)g->gr_gid;
             break;
         }
+        case 'l':
+            if (parse_size(optarg, &log_max) || log_max < LOG_MAX_MIN) {
+                fprintf(stderr, "ringvisor serve: --console-log-max: '%s' is not a size of "
+                                "at least 64K\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(usage_serve, stdout); return 0;
         case ':':
             fprintf(stderr, "ringvisor serve: option '%s' needs a value\n", argv[optind - 1]);
@@ -161,7 +179,8 @@ int daemon_main(int argc, char **argv)
     d = calloc(1, sizeof(*d));
     if (!d)
         return 1;
-    d->epfd = d->listen_fd = d->sig_fd = d->timer_fd = -1;
+    d->epfd = d->listen_fd = d->sig_fd = d->timer_fd = d->inotify_fd = -1;
+    d->log_max = log_max;
     d->started_ms = now_ms();
     if (!realpath(state, d->state_dir) && (mkdir_p(state) || !realpath(state, d->state_dir))) {
         fprintf(stderr, "ringvisor serve: state directory '%s': %s\n", state, strerror(errno));
@@ -199,6 +218,11 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "ringvisor serve: epoll: %s\n", strerror(errno));
         goto out;
     }
+    err = console_init(d);
+    if (err) {
+        fprintf(stderr, "ringvisor serve: inotify: %s\n", strerror(-err));
+        goto out;
+    }
     err = vmtable_load(d);
     if (err) {
         fprintf(stderr, "ringvisor serve: cannot read '%s/vms': %s\n", d->state_dir,
@@ -227,6 +251,7 @@ out:
         d->vms = v->next;
         vmrec_free(v);
     }
+    console_exit(d);
     if (d->epfd >= 0)
         close(d->epfd);
     if (d->sig_fd >= 0)

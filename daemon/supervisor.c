@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +25,9 @@
 #include "vmm/core/control.h"
 
 #define CTL_TIMEOUT_MS 2000
+
+static void call_finish(struct daemon *d, struct ctl_call *call, int err, const char *why);
+static void query_done(struct daemon *d, struct vmrec *v, void *ctx, int err, const char *why);
 
 static void set_state(struct vmrec *v, const char *state, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -106,11 +108,11 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
     double cpu;
     uint64_t rss;
     pid_t pid;
-    int logfd, nullfd, err;
+    int logfd, infd, err;
 
     err = vmtable_path(d, v, NULL, dir, sizeof(dir));
     if (!err)
-        err = vmtable_path(d, v, "console.log", log, sizeof(log));
+        err = vmtable_path(d, v, VM_CONSOLE_LOG, log, sizeof(log));
     if (!err)
         err = vmtable_path(d, v, CTL_STATUS, status, sizeof(status));
     if (err || strlen(dir) + sizeof(CTL_SOCKET) + 1 > sizeof(((struct sockaddr_un *)0)->sun_path)) {
@@ -119,10 +121,19 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
     }
     unlink(status);
     logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (logfd < 0)
+        err = -errno;
+    /* Without "interactive" the guest's input ends at once, as a daemon's would. */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v->config, "interactive")))
+        infd = console_fifo(d, v);
+    else if ((infd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+        infd = -errno;
+    if (!err && infd < 0)
+        err = infd;
     argv = vmconfig_argv(v->config, d->exe, dir, &owned);
-    if (logfd < 0 || nullfd < 0 || !argv) {
-        err = errno ? -errno : -ENOMEM;
+    if (!err && !argv)
+        err = -ENOMEM;
+    if (err) {
         snprintf(why, why_size, "cannot prepare the VM process: %s", strerror(-err));
         goto out;
     }
@@ -136,7 +147,7 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
         /* Its own session: ^C at the daemon's terminal, or a signal to the
          * daemon's process group, never reaches a VM. */
         setsid();
-        dup2(nullfd, STDIN_FILENO);
+        dup2(infd, STDIN_FILENO);
         dup2(logfd, STDOUT_FILENO);
         dup2(logfd, STDERR_FILENO);
         sigemptyset(&all);
@@ -154,11 +165,13 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
     v->start_ticks = 0;
     sup_proc_stats(pid, &cpu, &rss, &v->start_ticks);
     set_state(v, RV_STATE_RUNNING, "started");
+    console_watch(d, v);
     err = sup_watch(d, v);
     if (err) {
         /* Unwatchable means unsupervised: do not leave it running. */
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
+        console_unwatch(d, v);
         v->pid = 0;
         snprintf(why, why_size, "pidfd_open: %s", strerror(-err));
         set_state(v, RV_STATE_CRASHED, "could not be supervised");
@@ -166,8 +179,8 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
 out:
     if (logfd >= 0)
         close(logfd);
-    if (nullfd >= 0)
-        close(nullfd);
+    if (infd >= 0)
+        close(infd);
     if (argv)
         vmconfig_argv_free(argv, owned);
     return err;
@@ -191,6 +204,8 @@ void sup_reap(struct daemon *d, struct vmrec *v)
         close(v->pidfd);
         v->pidfd = -1;
     }
+    sup_control_cancel(d, v, -EPIPE, "the VM process ended");
+    console_unwatch(d, v);
     if (v->child) {
         if (waitpid(v->pid, &st, WNOHANG) == v->pid)
             got = 1;
@@ -260,6 +275,20 @@ void sup_tick(struct daemon *d)
     int64_t now = now_ms();
 
     for (struct vmrec *v = d->vms; v; v = v->next) {
+        if (v->call && now >= v->call->deadline_ms) {
+            char why[96];
+
+            /* A stopped or hung VM process: its client hears so; nobody else waited. */
+            snprintf(why, sizeof(why), "the VM process did not answer within %d ms",
+                     CTL_TIMEOUT_MS);
+            call_finish(d, v->call, -ETIMEDOUT, why);
+        } else if (v->resync && !v->call && v->pid > 0) {
+            char why[160];
+
+            /* Quietly: a stopped VM process fails this every tick. */
+            if (sup_control(d, v, CTL_OP_QUERY, query_done, NULL, why, sizeof(why)))
+                continue;
+        }
         if (v->kill_at_ms && now >= v->kill_at_ms && v->pid > 0) {
             v->kill_at_ms = 0;
             snprintf(v->reason, sizeof(v->reason), "did not stop in time: killed");
@@ -268,57 +297,154 @@ void sup_tick(struct daemon *d)
     }
 }
 
-int sup_control(struct daemon *d, struct vmrec *v, int op, char *why, size_t why_size)
+static void call_finish(struct daemon *d, struct ctl_call *call, int err, const char *why)
+{
+    struct vmrec *v = call->vm;
+
+    epoll_ctl(d->epfd, EPOLL_CTL_DEL, call->fd, NULL);
+    close(call->fd);
+    v->call = NULL;
+    /* Detached first: (done) may start the VM's next call. */
+    call->done(d, v, call->ctx, err, why);
+    free(call);
+}
+
+int sup_control(struct daemon *d, struct vmrec *v, int op,
+                void (*done)(struct daemon *, struct vmrec *, void *, int, const char *),
+                void *ctx, char *why, size_t why_size)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    struct ctl_msg req = { .magic = CTL_MAGIC, .version = CTL_VERSION, .op = (uint16_t)op },
-                   rep;
-    struct pollfd pfd;
-    static const uint32_t id_base = 1;
-    ssize_t n;
+    struct epoll_event ev = { .events = EPOLLIN };
+    struct ctl_call *call;
     int fd, err;
 
-    req.id = id_base + (uint32_t)op;
+    if (v->call) {
+        if (v->call->req.op == CTL_OP_QUERY && !v->call->ctx)
+            snprintf(why, why_size, "VM '%s' is not answering yet (its state is being checked)",
+                     v->name);
+        else
+            snprintf(why, why_size, "another control request to VM '%s' is in progress",
+                     v->name);
+        return -EBUSY;
+    }
     if (vmtable_path(d, v, CTL_SOCKET, sa.sun_path, sizeof(sa.sun_path))) {
         snprintf(why, why_size, "control socket path too long");
         return -ENAMETOOLONG;
     }
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    call = calloc(1, sizeof(*call));
+    if (!call) {
+        snprintf(why, why_size, "out of memory");
+        return -ENOMEM;
+    }
+    /* Non-blocking throughout: a VM process that stopped accepting (its
+     * backlog full) fails the connect at once instead of parking the loop. */
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
+        err = -errno;
         snprintf(why, why_size, "socket: %s", strerror(errno));
-        return -errno;
+        goto fail;
     }
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         err = -errno;
-        snprintf(why, why_size, "the VM process's control channel is not there: %s",
-                 strerror(errno));
-        goto out;
+        snprintf(why, why_size, "the VM process's control channel is %s: %s",
+                 errno == EAGAIN ? "busy (not answering)" : "not there", strerror(errno));
+        goto fail;
     }
-    if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
+    call->ev.kind = EV_CTL;
+    call->fd = fd;
+    call->vm = v;
+    call->done = done;
+    call->ctx = ctx;
+    call->req = (struct ctl_msg){ .magic = CTL_MAGIC, .version = CTL_VERSION,
+                                  .op = (uint16_t)op, .id = ++d->ctl_ids };
+    call->deadline_ms = now_ms() + CTL_TIMEOUT_MS;
+    /* Connected, the message fits the empty socket buffer whatever the peer does. */
+    if (send(fd, &call->req, sizeof(call->req), MSG_NOSIGNAL) != sizeof(call->req)) {
         err = -EIO;
-        snprintf(why, why_size, "cannot send to the VM process");
-        goto out;
+        snprintf(why, why_size, "cannot send to the VM process: %s", strerror(errno));
+        goto fail;
     }
-    /* Bounded: a hung VM process costs the API this long, once. */
-    pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-    if (poll(&pfd, 1, CTL_TIMEOUT_MS) != 1) {
-        err = -ETIMEDOUT;
-        snprintf(why, why_size, "the VM process did not answer within %d ms", CTL_TIMEOUT_MS);
-        goto out;
+    ev.data.ptr = &call->ev;
+    if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        err = -errno;
+        snprintf(why, why_size, "epoll: %s", strerror(errno));
+        goto fail;
     }
-    n = recv(fd, &rep, sizeof(rep), MSG_TRUNC | MSG_DONTWAIT);
-    if (ctl_msg_check(&rep, (long)n) || rep.id != req.id || rep.op != req.op) {
-        err = -EPROTO;
-        snprintf(why, why_size, "the VM process sent a bad reply");
-        goto out;
+    v->call = call;
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    free(call);
+    return err;
+}
+
+void sup_control_event(struct daemon *d, struct ctl_call *call)
+{
+    struct ctl_msg rep;
+    char why[sizeof(rep.text) + 64];
+    ssize_t n = recv(call->fd, &rep, sizeof(rep), MSG_TRUNC | MSG_DONTWAIT);
+    int err;
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        call_finish(d, call, -EPIPE, "the VM process closed its control channel");
+        return;
+    }
+    if (ctl_msg_check(&rep, (long)n) || rep.id != call->req.id || rep.op != call->req.op) {
+        call_finish(d, call, -EPROTO, "the VM process sent a bad reply");
+        return;
     }
     rep.text[sizeof(rep.text) - 1] = '\0';
-    err = rep.status;
-    if (err)
-        snprintf(why, why_size, "%s", rep.text);
-    else if (op == CTL_OP_QUERY)
+    err = rep.status > 0 ? -EPROTO : rep.status;
+    snprintf(why, sizeof(why), "%s", err ? rep.text : "");
+    if (!err && call->req.op == CTL_OP_QUERY)
         err = rep.arg ? 1 : 0;
-out:
-    close(fd);
-    return err;
+    call_finish(d, call, err, why);
+}
+
+/* The answer to a state query: the VM's real state. */
+static void query_done(struct daemon *d, struct vmrec *v, void *ctx, int err, const char *why)
+{
+    (void)ctx;
+    (void)why;
+    if (err < 0) {
+        /* Ask again later (sup_tick), unless the process is gone. */
+        v->resync = v->pid > 0;
+        return;
+    }
+    v->resync = false;
+    if (strcmp(v->state, RV_STATE_RUNNING) && strcmp(v->state, RV_STATE_PAUSED))
+        return; /* stopping, or ended meanwhile: that wins */
+    if (!strcmp(v->state, err == 1 ? RV_STATE_PAUSED : RV_STATE_RUNNING))
+        return;
+    set_state(v, err == 1 ? RV_STATE_PAUSED : RV_STATE_RUNNING, "%s (as the VM process says)",
+              err == 1 ? "paused" : "running");
+    if (vmtable_save(d, v))
+        fprintf(stderr, "ringvisor serve: cannot save VM '%s'\n", v->name);
+}
+
+void sup_query(struct daemon *d, struct vmrec *v)
+{
+    char why[160];
+
+    v->resync = true;
+    if (sup_control(d, v, CTL_OP_QUERY, query_done, NULL, why, sizeof(why)) == 0)
+        return;
+    if (!v->call) /* no other call in flight to learn from: say why once */
+        fprintf(stderr, "ringvisor serve: VM '%s': %s\n", v->name, why);
+}
+
+void sup_control_cancel(struct daemon *d, struct vmrec *v, int err, const char *why)
+{
+    if (v->call)
+        call_finish(d, v->call, err, why);
+}
+
+void sup_control_forget(struct daemon *d, void *ctx)
+{
+    for (struct vmrec *v = d->vms; v; v = v->next)
+        if (v->call && v->call->ctx == ctx)
+            v->call->ctx = NULL;
 }

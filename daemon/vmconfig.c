@@ -196,8 +196,13 @@ static int check_disks(const cJSON *v, struct api_err *e)
 
 static const char *const known_fields[] = {
     "name", "program", "args", "env", "files", "kernel", "initrd", "cmdline",
-    "mem", "cpus", "disks", NULL,
+    "mem", "cpus", "disks", "interactive", "tty", NULL,
 };
+
+/* Console options, default false: "interactive" keeps the console's input
+ * open (a FIFO the daemon writes; otherwise /dev/null), "tty" makes the
+ * guest treat its console as a terminal (echo, line editing, ^C). */
+static const char *const bool_fields[] = { "interactive", "tty", NULL };
 
 static int check_doc(const cJSON *doc, uint64_t *mem, struct api_err *e)
 {
@@ -282,6 +287,9 @@ static int check_doc(const cJSON *doc, uint64_t *mem, struct api_err *e)
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(doc, "disks")) && (r = check_disks(v, e)))
         return r;
+    for (const char *const *f = bool_fields; *f; f++)
+        if ((v = cJSON_GetObjectItemCaseSensitive(doc, *f)) && !cJSON_IsBool(v))
+            return api_fail(e, 400, *f, "%s: must be true or false", *f);
     return 0;
 }
 
@@ -320,6 +328,9 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
         goto nomem;
     if (!cJSON_GetObjectItemCaseSensitive(doc, "disks") && !cJSON_AddArrayToObject(doc, "disks"))
         goto nomem;
+    for (const char *const *f = bool_fields; *f; f++)
+        if (!cJSON_GetObjectItemCaseSensitive(doc, *f) && !cJSON_AddFalseToObject(doc, *f))
+            goto nomem;
     if (cJSON_GetObjectItemCaseSensitive(doc, "program")) {
         if (!cJSON_GetObjectItemCaseSensitive(doc, "args") && !cJSON_AddArrayToObject(doc, "args"))
             goto nomem;
@@ -389,6 +400,8 @@ char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, char **
         argv[n++] = "--disk";
         argv[n++] = it->valuestring;
     }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "tty")))
+        argv[n++] = "--console-tty";
     if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "cmdline"))) {
         argv[n++] = "--cmdline";
         argv[n++] = v->valuestring;

@@ -47,12 +47,33 @@ int vmtable_path(struct daemon *d, const struct vmrec *v, const char *file, char
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+struct vmrec *vmrec_new(const char *name)
+{
+    struct vmrec *v = calloc(1, sizeof(*v));
+
+    if (!v)
+        return NULL;
+    v->ev.kind = EV_PIDFD;
+    v->pidfd = v->log_fd = v->log_wd = v->in_fd = -1;
+    snprintf(v->name, sizeof(v->name), "%.*s", RV_API_NAME_MAX, name);
+    return v;
+}
+
 void vmrec_free(struct vmrec *v)
 {
     if (!v)
         return;
+    if (v->call) {
+        /* Only at daemon exit: calls end at reap, and deletes need a reaped VM. */
+        close(v->call->fd);
+        free(v->call);
+    }
     if (v->pidfd >= 0)
         close(v->pidfd);
+    if (v->log_fd >= 0)
+        close(v->log_fd);
+    if (v->in_fd >= 0)
+        close(v->in_fd);
     cJSON_Delete(v->config);
     free(v);
 }
@@ -156,16 +177,13 @@ static int load_one(struct daemon *d, const char *name)
 {
     char path[4200], *text = NULL, *cfgtext = NULL;
     struct api_err e;
-    struct vmrec *v = calloc(1, sizeof(*v));
+    struct vmrec *v = vmrec_new(name);
     cJSON *doc = NULL, *s;
     size_t len = 0;
     int err;
 
     if (!v)
         return -ENOMEM;
-    v->pidfd = -1;
-    v->ev.kind = EV_PIDFD;
-    snprintf(v->name, sizeof(v->name), "%.32s", name);
     err = vmtable_path(d, v, VM_FILE, path, sizeof(path));
     if (!err)
         err = read_small(path, &text, &len);
@@ -208,17 +226,13 @@ static int load_one(struct daemon *d, const char *name)
 
         if (v->pid > 0 && sup_proc_stats(v->pid, &cpu, &rss, &ticks) == 0 &&
             ticks == v->start_ticks) {
-            char why[128];
-
             v->child = false;
             if (sup_watch(d, v) == 0) {
-                /* It may have been paused or resumed since: ask it. */
-                err = sup_control(d, v, CTL_OP_QUERY, why, sizeof(why));
-                if (err == 1)
-                    snprintf(v->state, sizeof(v->state), "%s", RV_STATE_PAUSED);
-                else if (err == 0 && strcmp(v->state, RV_STATE_STOPPING))
-                    snprintf(v->state, sizeof(v->state), "%s", RV_STATE_RUNNING);
                 snprintf(v->reason, sizeof(v->reason), "re-adopted after a daemon restart");
+                console_watch(d, v);
+                /* It may have been paused or resumed since: ask it, without
+                 * waiting (a hung VM must not hold up the daemon's start). */
+                sup_query(d, v);
             }
         } else {
             sup_reap(d, v);
@@ -261,7 +275,7 @@ int vmtable_load(struct daemon *d)
 
 void vmtable_remove(struct daemon *d, struct vmrec *v)
 {
-    static const char *const files[] = { VM_FILE, VM_FILE ".tmp", "console.log",
+    static const char *const files[] = { VM_FILE, VM_FILE ".tmp", VM_CONSOLE_LOG, VM_CONSOLE_IN,
                                          CTL_SOCKET, CTL_STATUS, CTL_STATUS ".tmp" };
     char path[4200];
 

@@ -6,7 +6,9 @@
 #ifndef DAEMON_API_API_H
 #define DAEMON_API_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 #include <http_parser.h>
@@ -20,6 +22,7 @@ struct api_req {
     const char *query;      /* after '?', or "" */
     const char *body;
     size_t body_len;
+    void *conn;             /* the connection, for a deferred answer (server_reply) */
 };
 
 struct api_resp {
@@ -28,6 +31,16 @@ struct api_resp {
     char *body;             /* malloc'd */
     size_t body_len;
     char allow[64];         /* the Allow header of a 405 */
+    /* The answer comes later, through server_reply(req->conn, ...): the
+     * connection reads no further requests until then. */
+    bool deferred;
+    /* A console stream (chunked): the log (stream_fd, the server owns it
+     * now) from logical offset (stream_off), then what (stream_vm) writes
+     * until its process ends; stream_vm NULL: to the end of the file only. */
+    bool stream;
+    int stream_fd;
+    struct vmrec *stream_vm;
+    uint64_t stream_off, stream_base;
 };
 
 /* Route (req) and fill (resp). */

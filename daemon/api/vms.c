@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VM resource: /v1/vms (list, create), /v1/vms/NAME (get, delete),
- * /v1/vms/NAME/{pause,resume,stop} and /v1/vms/NAME/console.  The state
+ * /v1/vms/NAME/{pause,resume,stop}, /v1/vms/NAME/console (read or follow the
+ * output) and /v1/vms/NAME/console/input.  The state
  * machine lives here: each action names the states it is allowed from and
  * anything else is a 409 saying why.
  */
@@ -89,16 +90,13 @@ static void create(struct daemon *d, const struct api_req *req, struct api_resp 
         cJSON_Delete(cfg);
         return;
     }
-    v = calloc(1, sizeof(*v));
+    v = vmrec_new(name);
     if (!v) {
         cJSON_Delete(cfg);
         api_reply_errorf(resp, 503, NULL, "out of memory");
         return;
     }
-    v->ev.kind = EV_PIDFD;
-    v->pidfd = -1;
     v->config = cfg;
-    snprintf(v->name, sizeof(v->name), "%s", name);
     snprintf(v->state, sizeof(v->state), "%s", RV_STATE_STOPPED);
     snprintf(v->reason, sizeof(v->reason), "being created");
     v->created_ms = now_ms();
@@ -142,7 +140,47 @@ static void delete(struct daemon *d, struct vmrec *v, struct api_resp *resp)
     resp->status = 204;
 }
 
-static void pause_resume(struct daemon *d, struct vmrec *v, bool pause, struct api_resp *resp)
+/* The VM process answered a pause or resume (or did not, in time). */
+static void pause_resume_done(struct daemon *d, struct vmrec *v, void *conn, bool pause,
+                              int err, const char *why)
+{
+    struct api_resp resp = { .status = 500 };
+
+    /* The process may have ended, or been stopped, while we waited. */
+    if (!err && !is(v, pause ? RV_STATE_RUNNING : RV_STATE_PAUSED))
+        err = -ESRCH, why = "the VM changed state meanwhile";
+    if (!err) {
+        snprintf(v->state, sizeof(v->state), "%s", pause ? RV_STATE_PAUSED : RV_STATE_RUNNING);
+        snprintf(v->reason, sizeof(v->reason), "%s on request", pause ? "paused" : "resumed");
+        if (vmtable_save(d, v))
+            fprintf(stderr, "ringvisor serve: cannot save VM '%s'\n", v->name);
+    }
+    /* No answer, or a broken channel: the request may or may not have been
+     * carried out; learn the truth from the VM process when it talks again. */
+    if (err && err != -ESRCH && v->pid > 0)
+        sup_query(d, v);
+    if (!conn)
+        return; /* the client left */
+    if (err)
+        api_reply_errorf(&resp, err == -ETIMEDOUT ? 504 : err == -ESRCH ? 409 : 500, NULL,
+                         "cannot %s VM '%s': %s", pause ? "pause" : "resume", v->name, why);
+    else
+        reply_vm(d, &resp, 200, v);
+    server_reply(d, conn, &resp);
+}
+
+static void pause_done(struct daemon *d, struct vmrec *v, void *conn, int err, const char *why)
+{
+    pause_resume_done(d, v, conn, true, err, why);
+}
+
+static void resume_done(struct daemon *d, struct vmrec *v, void *conn, int err, const char *why)
+{
+    pause_resume_done(d, v, conn, false, err, why);
+}
+
+static void pause_resume(struct daemon *d, struct vmrec *v, bool pause, const struct api_req *req,
+                         struct api_resp *resp)
 {
     const char *from = pause ? RV_STATE_RUNNING : RV_STATE_PAUSED;
     char why[160];
@@ -153,17 +191,15 @@ static void pause_resume(struct daemon *d, struct vmrec *v, bool pause, struct a
                          pause ? "pause" : "resume", v->name, v->state, from);
         return;
     }
-    err = sup_control(d, v, pause ? CTL_OP_PAUSE : CTL_OP_RESUME, why, sizeof(why));
-    if (err < 0) {
-        api_reply_errorf(resp, 500, NULL, "cannot %s VM '%s': %s", pause ? "pause" : "resume",
-                         v->name, why);
+    /* The answer waits for the VM process; the daemon does not. */
+    err = sup_control(d, v, pause ? CTL_OP_PAUSE : CTL_OP_RESUME,
+                      pause ? pause_done : resume_done, req->conn, why, sizeof(why));
+    if (err) {
+        api_reply_errorf(resp, err == -EBUSY ? 409 : 500, NULL, "cannot %s VM '%s': %s",
+                         pause ? "pause" : "resume", v->name, why);
         return;
     }
-    snprintf(v->state, sizeof(v->state), "%s", pause ? RV_STATE_PAUSED : RV_STATE_RUNNING);
-    snprintf(v->reason, sizeof(v->reason), "%s on request", pause ? "paused" : "resumed");
-    if (vmtable_save(d, v))
-        fprintf(stderr, "ringvisor serve: cannot save VM '%s'\n", v->name);
-    reply_vm(d, resp, 200, v);
+    resp->deferred = true;
 }
 
 static void stop(struct daemon *d, struct vmrec *v, const struct api_req *req,
@@ -224,11 +260,14 @@ out:
     cJSON_Delete(doc);
 }
 
+/* GET console[?bytes=N][&follow=1]: the last N bytes; with follow, then
+ * everything the VM writes until its process ends (a chunked stream). */
 static void console(struct daemon *d, struct vmrec *v, const struct api_req *req,
                     struct api_resp *resp)
 {
     char path[4200], arg[32];
     long want = CONSOLE_DEFAULT_BYTES;
+    bool follow = false;
     struct stat st;
     off_t from;
     ssize_t n;
@@ -243,18 +282,70 @@ static void console(struct daemon *d, struct vmrec *v, const struct api_req *req
             return;
         }
     }
+    if (!api_query(req->query, "follow", arg, sizeof(arg))) {
+        if (strcmp(arg, "1") && strcmp(arg, "true") && strcmp(arg, "0") && strcmp(arg, "false")) {
+            api_reply_errorf(resp, 400, "follow", "follow: must be 1, true, 0 or false");
+            return;
+        }
+        follow = !strcmp(arg, "1") || !strcmp(arg, "true");
+    }
     resp->status = 200;
     resp->content_type = "text/plain; charset=utf-8";
-    if (vmtable_path(d, v, "console.log", path, sizeof(path)) ||
-        (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    if (vmtable_path(d, v, VM_CONSOLE_LOG, path, sizeof(path)) ||
+        (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        if (follow)
+            api_reply_errorf(resp, 404, NULL, "VM '%s' has no console log", v->name);
         return;
-    if (fstat(fd, &st) == 0) {
-        from = st.st_size > want ? st.st_size - want : 0;
-        resp->body = malloc((size_t)want + 1);
-        if (resp->body && (n = pread(fd, resp->body, (size_t)want, from)) > 0)
-            resp->body_len = (size_t)n;
     }
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return;
+    }
+    from = st.st_size > want ? st.st_size - want : 0;
+    if (follow) {
+        /* The server reads the file from here as the client takes it. */
+        resp->stream = true;
+        resp->stream_fd = fd;
+        resp->stream_vm = live(v) && v->log_fd >= 0 ? v : NULL;
+        resp->stream_base = v->log_base;
+        resp->stream_off = v->log_base + (uint64_t)from;
+        return;
+    }
+    resp->body = malloc((size_t)want + 1);
+    if (resp->body && (n = pread(fd, resp->body, (size_t)want, from)) > 0)
+        resp->body_len = (size_t)n;
     close(fd);
+}
+
+/* POST console/input: the body's bytes, as typed, to the guest's console. */
+static void console_in(struct daemon *d, struct vmrec *v, const struct api_req *req,
+                       struct api_resp *resp)
+{
+    char why[200];
+    size_t written;
+    cJSON *o;
+    int err;
+
+    if (!live(v) || is(v, RV_STATE_STOPPING)) {
+        api_reply_errorf(resp, 409, NULL, "VM '%s' is %s: its console takes no input",
+                         v->name, v->state);
+        return;
+    }
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v->config, "interactive"))) {
+        api_reply_errorf(resp, 409, NULL, "VM '%s' was created without \"interactive\": its "
+                         "console input is closed", v->name);
+        return;
+    }
+    err = console_input(d, v, req->body, req->body_len, &written, why, sizeof(why));
+    if (err) {
+        api_reply_errorf(resp, 500, NULL, "%s", why);
+        return;
+    }
+    /* Short when the guest has not read its earlier input (64 KiB queued):
+     * the client sends the rest later. */
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "written", (double)written);
+    api_reply_json(resp, 200, o);
 }
 
 int api_vms(struct daemon *d, const struct api_req *req, struct api_resp *resp)
@@ -300,13 +391,16 @@ int api_vms(struct daemon *d, const struct api_req *req, struct api_resp *resp)
     }
     if (!strcmp(slash, "/pause") || !strcmp(slash, "/resume")) {
         if (method_ok(req, resp, HTTP_POST, "POST"))
-            pause_resume(d, v, !strcmp(slash, "/pause"), resp);
+            pause_resume(d, v, !strcmp(slash, "/pause"), req, resp);
     } else if (!strcmp(slash, "/stop")) {
         if (method_ok(req, resp, HTTP_POST, "POST"))
             stop(d, v, req, resp);
     } else if (!strcmp(slash, "/console")) {
         if (method_ok(req, resp, HTTP_GET, "GET"))
             console(d, v, req, resp);
+    } else if (!strcmp(slash, "/console/input")) {
+        if (method_ok(req, resp, HTTP_POST, "POST"))
+            console_in(d, v, req, resp);
     } else {
         api_reply_errorf(resp, 404, NULL, "no such route: %.200s", req->path);
     }
