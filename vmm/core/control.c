@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -103,6 +104,13 @@ void ctl_serve(void *opaque)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     while ((n = recv(fd, &req, sizeof(req), MSG_TRUNC)) > 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
+
+        /* A request whose sender already hung up was given up (the daemon
+         * timed out while this process was stopped): acting on it now would
+         * leave the VM in a state the daemon does not know of. */
+        if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP)))
+            break;
         memset(&rep, 0, sizeof(rep));
         rep.magic = CTL_MAGIC;
         rep.version = CTL_VERSION;
