@@ -7,12 +7,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -27,14 +31,19 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  create NAME [--mem SIZE] [--cpus N] [--disk SPEC]... [--env K=V]...\n"
-    "              [--add HOST:GUEST]... -- PROGRAM [ARGS...]\n"
+    "              [--add HOST:GUEST]... [-i] [-t] -- PROGRAM [ARGS...]\n"
+    "                             -i: console input open (interactive), -t: the guest\n"
+    "                             treats its console as a terminal\n"
     "  create -f CONFIG.json      create a VM from a config document\n"
     "  list                       all VMs\n"
     "  show NAME                  one VM (state, pid, exit status, figures)\n"
     "  pause NAME | resume NAME\n"
     "  stop NAME [--force] [--timeout S]\n"
     "  rm NAME\n"
-    "  logs NAME [--bytes N]      the recent console output\n"
+    "  logs NAME [--bytes N] [--follow]  the recent console output (and what follows)\n"
+    "  console NAME [--bytes N]   attach: output streamed, keys sent as input (raw\n"
+    "                             terminal); Ctrl-] detaches.  From a pipe: sends it,\n"
+    "                             exits once output settles after its end\n"
     "  top [--count N]            live per-VM CPU and memory, every second\n"
     "  version                    the daemon's version and health\n"
     "\n"
@@ -49,10 +58,8 @@ struct reply {
     bool done;
 };
 
-static int on_body(http_parser *p, const char *at, size_t len)
+static int reply_append(struct reply *r, const char *at, size_t len)
 {
-    struct reply *r = p->data;
-
     if (len > REPLY_MAX - r->len)
         return -1;
     char *nb = realloc(r->body, r->len + len + 1);
@@ -65,6 +72,11 @@ static int on_body(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    return reply_append(p->data, at, len);
+}
+
 static int on_complete(http_parser *p)
 {
     ((struct reply *)p->data)->done = true;
@@ -72,18 +84,21 @@ static int on_complete(http_parser *p)
 }
 
 /* One request; returns 0 with (r) filled, or -1 after printing why. */
+static int request_len(const char *sock, const char *method, const char *path, const char *body,
+                       size_t blen, struct reply *r);
+
 static int request(const char *sock, const char *method, const char *path, const char *body,
                    struct reply *r)
 {
-    static const http_parser_settings settings = { .on_body = on_body,
-                                                   .on_message_complete = on_complete };
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    size_t blen = body ? strlen(body) : 0;
-    http_parser p;
-    char *req = NULL, buf[65536];
-    int fd, n;
+    return request_len(sock, method, path, body, body ? strlen(body) : 0, r);
+}
 
-    memset(r, 0, sizeof(*r));
+/* Connect to the daemon's socket; returns the fd or -1 after printing why. */
+static int dial(const char *sock)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
     if (strlen(sock) >= sizeof(sa.sun_path)) {
         fprintf(stderr, "ringctl: socket path too long\n");
         return -1;
@@ -96,10 +111,41 @@ static int request(const char *sock, const char *method, const char *path, const
             close(fd);
         return -1;
     }
+    return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int request_len(const char *sock, const char *method, const char *path, const char *body,
+                       size_t blen, struct reply *r)
+{
+    static const http_parser_settings settings = { .on_body = on_body,
+                                                   .on_message_complete = on_complete };
+    http_parser p;
+    char *req = NULL, buf[65536];
+    int fd, n;
+
+    memset(r, 0, sizeof(*r));
+    fd = dial(sock);
+    if (fd < 0)
+        return -1;
     n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: ringvisor\r\nConnection: close\r\n"
-                       "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                 method, path, blen, body ? body : "");
-    if (n < 0 || write(fd, req, (size_t)n) != n) {
+                       "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                 method, path, blen);
+    if (n < 0 || write_all(fd, req, (size_t)n) || (blen && write_all(fd, body, blen))) {
         fprintf(stderr, "ringctl: cannot send the request\n");
         free(req);
         close(fd);
@@ -273,6 +319,7 @@ static int cmd_create(const char *sock, bool json, int argc, char **argv)
         { "mem", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'c' },
         { "disk", required_argument, NULL, 'd' }, { "env", required_argument, NULL, 'e' },
         { "add", required_argument, NULL, 'a' }, { "file", required_argument, NULL, 'f' },
+        { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
         { 0 },
     };
     cJSON *doc = cJSON_CreateObject(), *env = NULL, *disks = NULL, *files = NULL, *args;
@@ -288,8 +335,10 @@ static int cmd_create(const char *sock, bool json, int argc, char **argv)
         argc--;
     }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+f:it", opts, NULL)) != -1) {
         switch (c) {
+        case 'i': cJSON_AddTrueToObject(doc, "interactive"); break;
+        case 't': cJSON_AddTrueToObject(doc, "tty"); break;
         case 'm': cJSON_AddStringToObject(doc, "mem", optarg); break;
         case 'c': cJSON_AddNumberToObject(doc, "cpus", atof(optarg)); break;
         case 'f': file = optarg; break;
@@ -371,6 +420,249 @@ out:
     return st;
 }
 
+/* A followed console: the chunked reply of GET console?follow=1, its body
+ * written to stdout as it arrives. */
+struct stream {
+    int fd;
+    http_parser p;
+    int status;
+    bool ended;             /* the last chunk came: the VM process is gone */
+    struct reply err;       /* the body of an error reply */
+    int64_t last_out_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int stream_headers(http_parser *p)
+{
+    ((struct stream *)p->data)->status = p->status_code;
+    return 0;
+}
+
+static int stream_body(http_parser *p, const char *at, size_t len)
+{
+    struct stream *s = p->data;
+
+    if (s->status != 200)
+        return reply_append(&s->err, at, len);
+    s->last_out_ms = mono_ms();
+    return write_all(STDOUT_FILENO, at, len) ? -1 : 0;
+}
+
+static int stream_done(http_parser *p)
+{
+    ((struct stream *)p->data)->ended = true;
+    return 0;
+}
+
+static int stream_open(struct stream *s, const char *sock, const char *name, long bytes)
+{
+    char req[512];
+    int n;
+
+    memset(s, 0, sizeof(*s));
+    s->fd = dial(sock);
+    if (s->fd < 0)
+        return -1;
+    n = snprintf(req, sizeof(req), "GET %s?follow=1&bytes=%ld HTTP/1.1\r\nHost: ringvisor\r\n"
+                                   "\r\n", vm_path(name, "/console"), bytes);
+    if (write_all(s->fd, req, (size_t)n)) {
+        fprintf(stderr, "ringctl: cannot send the request\n");
+        close(s->fd);
+        return -1;
+    }
+    http_parser_init(&s->p, HTTP_RESPONSE);
+    s->p.data = s;
+    s->last_out_ms = mono_ms();
+    return 0;
+}
+
+/* Take what the stream has; returns 1 when it is over (ended or broken). */
+static int stream_read(struct stream *s)
+{
+    static const http_parser_settings settings = { .on_headers_complete = stream_headers,
+                                                   .on_body = stream_body,
+                                                   .on_message_complete = stream_done };
+    char buf[16384];
+    ssize_t n = read(s->fd, buf, sizeof(buf));
+
+    if (n < 0 && errno == EINTR)
+        return 0;
+    if (n < 0)
+        return 1;
+    if (http_parser_execute(&s->p, &settings, buf, (size_t)n) != (size_t)n || n == 0)
+        return 1;
+    return s->ended;
+}
+
+/* Report an error reply of the stream; returns the exit status. */
+static int stream_close(struct stream *s)
+{
+    int st = 0;
+
+    if (s->status != 200) {
+        s->err.status = s->status;
+        st = s->status ? fail(&s->err) : (fprintf(stderr, "ringctl: no reply from the daemon\n"), 1);
+    }
+    free(s->err.body);
+    close(s->fd);
+    return st;
+}
+
+static int cmd_follow(const char *sock, const char *name, long bytes)
+{
+    struct stream s;
+
+    if (stream_open(&s, sock, name, bytes))
+        return 1;
+    while (!stream_read(&s))
+        ;
+    return stream_close(&s);
+}
+
+#define DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh console */
+#define SETTLE_MS 1000   /* after the end of piped input, output this quiet ends it */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+/* Send (len) bytes as console input; the daemon may take fewer while the
+ * guest is behind: send the rest after a pause.  Returns 0 or -1 (the
+ * VM takes no input: reason printed once). */
+static int send_input(const char *sock, const char *name, const char *buf, size_t len)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s", vm_path(name, "/console/input"));
+    while (len) {
+        struct reply r;
+        cJSON *doc;
+        double w;
+
+        if (request_len(sock, "POST", path, buf, len, &r))
+            return -1;
+        if (r.status != 200) {
+            fail(&r);
+            free(r.body);
+            return -1;
+        }
+        doc = cJSON_Parse(r.body ? r.body : "");
+        w = num(doc, "written", NULL);
+        cJSON_Delete(doc);
+        free(r.body);
+        if (w < 0 || w > (double)len)
+            return -1;
+        buf += (size_t)w;
+        len -= (size_t)w;
+        if (len)
+            usleep(20000);
+    }
+    return 0;
+}
+
+/*
+ * Attach to NAME's console: its output streamed to stdout, stdin sent as
+ * input.  A terminal is put in raw mode (the guest, or nobody, echoes) and
+ * restored on the way out; Ctrl-] detaches.  Ends when the VM process ends,
+ * at Ctrl-], or, for input that is not a terminal, once its end was sent
+ * and output has been quiet for SETTLE_MS.
+ */
+static int cmd_console(const char *sock, const char *name, long bytes)
+{
+    struct termios saved, raw;
+    struct sigaction sa = { .sa_handler = on_signal };
+    bool tty = isatty(STDIN_FILENO), restore = false, in_open = true, input_ok = true;
+    struct stream s;
+    struct reply r;
+    cJSON *doc;
+    int st;
+
+    /* Early and plain: a VM that is not there, and whether it takes input. */
+    if (request(sock, "GET", vm_path(name, ""), NULL, &r))
+        return 1;
+    if (r.status != 200) {
+        st = fail(&r);
+        free(r.body);
+        return st;
+    }
+    doc = cJSON_Parse(r.body ? r.body : "");
+    input_ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(doc, "config"), "interactive"));
+    cJSON_Delete(doc);
+    free(r.body);
+    if (stream_open(&s, sock, name, bytes < 0 ? 0 : bytes))
+        return 1;
+    if (tty) {
+        fprintf(stderr, "[attached to %s%s; Ctrl-] detaches]\r\n", name,
+                input_ok ? "" : ", read-only: created without --interactive");
+        if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+            /* Keys go to the guest as typed: no local echo, editing or ^C. */
+            raw = saved;
+            raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+            raw.c_iflag &= ~(tcflag_t)(ICRNL | IXON | INLCR | IGNCR);
+            raw.c_cc[VMIN] = 1;
+            raw.c_cc[VTIME] = 0;
+            restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+        }
+    }
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        struct pollfd pfd[2] = { { .fd = s.fd, .events = POLLIN },
+                                 { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN } };
+        int64_t quiet = mono_ms() - s.last_out_ms;
+        int n;
+
+        if (got_signal)
+            break;
+        if (!in_open && quiet >= SETTLE_MS)
+            break;
+        n = poll(pfd, 2, in_open ? -1 : (int)(SETTLE_MS - quiet));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if (pfd[0].revents && stream_read(&s))
+            break;
+        if (pfd[1].revents) {
+            char buf[4096], *esc;
+            ssize_t got = read(STDIN_FILENO, buf, sizeof(buf));
+
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                in_open = false; /* now wait for the output to settle */
+                s.last_out_ms = mono_ms();
+                continue;
+            }
+            esc = memchr(buf, DETACH_KEY, (size_t)got);
+            if (input_ok && (esc ? esc - buf : got) > 0 &&
+                send_input(sock, name, buf, (size_t)(esc ? esc - buf : got)))
+                input_ok = false;
+            if (esc)
+                break;
+        }
+    }
+    if (restore)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    if (tty)
+        fprintf(stderr, "\r\n[%s from %s]\n", s.ended ? "console closed: the VM ended"
+                                                       : "detached", name);
+    return stream_close(&s);
+}
+
 static int cmd_top(const char *sock, int count)
 {
     for (int i = 0; count <= 0 || i < count; i++) {
@@ -399,7 +691,7 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' }, { 0 },
     };
     const char *sock = RV_API_SOCKET_DEFAULT, *cmd, *name = NULL;
-    bool json = false, force = false;
+    bool json = false, force = false, follow = false;
     int c, timeout = -1, count = 0;
     long bytes = -1;
     char body[128], path[256];
@@ -430,6 +722,8 @@ int main(int argc, char **argv)
             force = true;
         else if (!strcmp(a, "--timeout") && has_val)
             timeout = atoi(argv[++i]);
+        else if (!strcmp(a, "--follow"))
+            follow = true;
         else if (!strcmp(a, "--bytes") && has_val)
             bytes = atol(argv[++i]);
         else if (!strcmp(a, "--count") && has_val)
@@ -482,6 +776,10 @@ int main(int argc, char **argv)
         free(r.body);
         return st;
     }
+    if (!strcmp(cmd, "console"))
+        return cmd_console(sock, name, bytes);
+    if (!strcmp(cmd, "logs") && follow)
+        return cmd_follow(sock, name, bytes < 0 ? 65536 : bytes);
     if (!strcmp(cmd, "logs")) {
         snprintf(path, sizeof(path), "%s", vm_path(name, "/console"));
         if (bytes >= 0)
