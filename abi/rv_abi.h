@@ -27,6 +27,8 @@
 #define RV_FEAT_CON_IN (1ull << 6)       /* console input ring + MSI (con_in_*) */
 #define RV_FEAT_DEVICES (1ull << 7)      /* virtio-pci device list (dev_gpa) */
 #define RV_FEAT_SHUTDOWN (1ull << 8)     /* graceful shutdown requests (shutdown_vector) */
+#define RV_FEAT_SCHED (1ull << 9)        /* the host schedules vCPUs: tell it about
+                                          * idle halts through RV_PORT_SCHED */
 
 /* ---- Guest virtual layout ---------------------------------------------- */
 /*
@@ -217,6 +219,18 @@ _Static_assert(sizeof(struct rv_dev) == 64, "rv_dev layout");
  */
 #define RV_PORT_HCALL 0x0510u /* outl: GPA >> 4 of a struct rv_hcall */
 #define RV_PORT_KICK 0x0514u  /* outb: request-ring doorbell (ioeventfd) */
+
+/*
+ * RV_FEAT_SCHED (Xen's SCHEDOP_block, as a port write): a vCPU about to halt
+ * for want of work writes RV_SCHED_BLOCK, so the host's scheduler gives its
+ * CPU to another VM while it sleeps, and writes RV_SCHED_WAKE once the halt
+ * has returned, to ask for a CPU again.  Each is an exit (~35 us on kvm_pvm).
+ * Only a hint: the host charges the CPU time a vCPU actually consumes, and a
+ * vCPU that runs on after BLOCK without WAKE is made to wait its turn.
+ */
+#define RV_PORT_SCHED 0x0518u /* outb: RV_SCHED_BLOCK or RV_SCHED_WAKE */
+#define RV_SCHED_BLOCK 1u
+#define RV_SCHED_WAKE 2u
 
 #define RV_HC_NOP 0u           /* ret = 0 */
 #define RV_HC_POWEROFF 1u      /* arg0 = exit status 0..255; does not return */

@@ -49,6 +49,18 @@ static const char usage_top[] =
     "\n"
     "`ringvisor COMMAND --help` describes a command.\n";
 
+/* The host scheduler's options, shared by run and exec. */
+#define SCHED_HELP \
+    "  --sched-board PATH         run under ringvisor's host scheduler: every VM\n" \
+    "                             that names the same board shares the host's CPUs\n" \
+    "                             by its policy (`ringvisor serve` uses its own)\n" \
+    "  --sched-policy credit|sedf the policy of a board this VM creates (credit)\n" \
+    "  --weight W                 credit: relative share, 1-65535 (default 256)\n" \
+    "  --cap PCT                  at most PCT percent of one CPU (0: no cap)\n" \
+    "  --slice MS --period MS     SEDF: MS of CPU guaranteed in every period\n" \
+    "  --extra                    SEDF: also run on CPU time nobody else wants\n" \
+    "  --name NAME                the VM's name in scheduler reports\n"
+
 static const char usage_run[] =
     "usage: ringvisor run [OPTIONS]\n"
     "\n"
@@ -70,6 +82,7 @@ static const char usage_run[] =
     "  --rng            a virtio-rng device fed by the host's getrandom()\n"
     "  --virtio-console stdin/stdout as a virtio-console device (hvc0) instead of\n"
     "                   ringvisor's own console rings\n"
+    SCHED_HELP
     "  -v, --verbose    report the host kind and VM layout on stderr (-vv: more)\n"
     "  -h, --help       show this help\n";
 
@@ -90,6 +103,7 @@ static const char usage_exec[] =
     "  --rng                      a virtio-rng device fed by the host's getrandom()\n"
     "  --kernel PATH              another ringos image (default: the built-in one)\n"
     "  --cmdline STR              extra kernel command-line words\n"
+    SCHED_HELP
     "  -v, --verbose              report the host kind and VM layout on stderr\n"
     "  -h, --help                 show this help\n";
 
@@ -124,9 +138,12 @@ struct launch {
      * channel to this VM process, and where its status is left. */
     const char *control_dir;
     struct ctl ctl;
+    bool sched_set;      /* a scheduling parameter was given */
 };
 
-enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS, OPT_CONTROL, OPT_CONSOLE_TTY };
+enum { OPT_ENV = 256, OPT_ADD, OPT_DISK, OPT_RNG, OPT_VCONS, OPT_CONTROL, OPT_CONSOLE_TTY,
+       OPT_SCHED_BOARD, OPT_SCHED_POLICY, OPT_WEIGHT, OPT_CAP, OPT_SLICE, OPT_PERIOD, OPT_EXTRA,
+       OPT_NAME };
 
 static const struct option launch_opts[] = {
     { "kernel", required_argument, NULL, 'k' },
@@ -143,10 +160,52 @@ static const struct option launch_opts[] = {
     /* Internal, from `ringvisor serve`: the console is the daemon's terminal
      * session (its input a FIFO), so the guest runs its line discipline. */
     { "console-tty", no_argument, NULL, OPT_CONSOLE_TTY },
+    { "sched-board", required_argument, NULL, OPT_SCHED_BOARD },
+    { "sched-policy", required_argument, NULL, OPT_SCHED_POLICY },
+    { "weight", required_argument, NULL, OPT_WEIGHT },
+    { "cap", required_argument, NULL, OPT_CAP },
+    { "slice", required_argument, NULL, OPT_SLICE },
+    { "period", required_argument, NULL, OPT_PERIOD },
+    { "extra", no_argument, NULL, OPT_EXTRA },
+    { "name", required_argument, NULL, OPT_NAME },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
 };
+
+/* --weight, --cap, --slice MS, --period MS.  -1 to go on or an exit status. */
+static int sched_option(struct launch *l, int c, const char *arg)
+{
+    static const struct { int opt; const char *name; uint64_t max; } o[] = {
+        { OPT_WEIGHT, "--weight", SCHED_WEIGHT_MAX }, { OPT_CAP, "--cap", 100u * RV_MAX_VCPUS },
+        { OPT_SLICE, "--slice", 10000 }, { OPT_PERIOD, "--period", 10000 },
+    };
+    struct sched_params *p = &l->cfg.sched;
+    uint64_t v;
+    unsigned i = 0;
+
+    while (o[i].opt != c)
+        i++;
+    int err = parse_uint(arg, c == OPT_WEIGHT ? 1 : 0, o[i].max, &v);
+
+    if (err) {
+        char msg[128];
+
+        snprintf(msg, sizeof(msg), "%s: '%.40s' is %s (%s0 to %llu%s)", o[i].name, arg,
+                 err == -ERANGE ? "out of range" : "not a number", c == OPT_WEIGHT ? "1" : "",
+                 (unsigned long long)o[i].max, c == OPT_SLICE || c == OPT_PERIOD ? " ms" : "");
+        return usage_error("%s", msg);
+    }
+    if (c == OPT_WEIGHT)
+        p->weight = (uint32_t)v;
+    else if (c == OPT_CAP)
+        p->cap = (uint32_t)v;
+    else if (c == OPT_SLICE)
+        p->slice_ns = v * 1000000ull;
+    else
+        p->period_ns = v * 1000000ull;
+    return -1;
+}
 
 /* --disk PATH[,ro][,id=NAME]: the n-th disk is vda, vdb, ... unless named.
  * Returns -1 to go on or an exit status. */
@@ -241,6 +300,26 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
         case OPT_VCONS: l->cfg.virtio_console = true; break;
         case OPT_CONTROL: l->control_dir = optarg; break;
         case OPT_CONSOLE_TTY: l->cfg.console_flags |= RV_CON_TTY; break;
+        case OPT_SCHED_BOARD: l->cfg.sched_board = optarg; break;
+        case OPT_SCHED_POLICY:
+            if (!strcmp(optarg, "credit"))
+                l->cfg.sched_policy = SCHED_CREDIT;
+            else if (!strcmp(optarg, "sedf"))
+                l->cfg.sched_policy = SCHED_SEDF;
+            else
+                return usage_error("--sched-policy: '%s' is not credit or sedf", optarg);
+            break;
+        case OPT_WEIGHT:
+        case OPT_CAP:
+        case OPT_SLICE:
+        case OPT_PERIOD:
+            r = sched_option(l, c, optarg);
+            if (r >= 0)
+                return r;
+            l->sched_set = true;
+            break;
+        case OPT_EXTRA: l->cfg.sched.extra = 1; l->sched_set = true; break;
+        case OPT_NAME: l->cfg.name = optarg; break;
         case 'v': l->cfg.verbose++; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -250,6 +329,12 @@ static int parse_launch(struct launch *l, const char *cmd, const char *usage, in
             return EXIT_USAGE;
         }
     }
+    if (l->sched_set && !l->cfg.sched_board)
+        return usage_error("--weight, --cap, --slice, --period and --extra need %s",
+                           "--sched-board (or a VM of `ringvisor serve`)");
+    const char *bad = sched_params_check(&l->cfg.sched);
+    if (bad)
+        return usage_error("scheduling: %s", bad);
     return -1;
 }
 
@@ -488,6 +573,7 @@ static int cmd_launch(const char *cmd, const char *usage, int argc, char **argv)
         return 1;
     l->cfg = (struct vm_config){ .mem_size = MEM_DEFAULT, .nr_vcpus = 1, .cmdline = "",
                                  .console_fd = STDOUT_FILENO, .console_in_fd = STDIN_FILENO };
+    sched_params_default(&l->cfg.sched);
     l->ctl.listen_fd = -1;
     if (isatty(STDIN_FILENO))
         l->cfg.console_flags |= RV_CON_TTY;

@@ -6,7 +6,7 @@ VMM_CORE_SRCS := vmm/core/mem.c vmm/core/bus.c vmm/core/loader.c vmm/core/hcall.
                  vmm/core/vm.c vmm/core/vcpu.c vmm/core/control.c vmm/core/cpio.c vmm/core/hostfile.c vmm/core/irq.c \
                  vmm/dev/pci_host.c vmm/dev/virtio/queue.c vmm/dev/virtio/pci.c \
                  vmm/dev/virtio/blk.c vmm/dev/virtio/rng.c vmm/dev/virtio/console.c vmm/backend/rawfile.c vmm/arch/x86/boot.c vmm/arch/x86/cpu.c \
-                 vmm/dev/pvcon.c
+                 vmm/dev/pvcon.c vmm/sched/board.c vmm/sched/policy.c vmm/sched/member.c
 VMM_SRCS := $(VMM_CORE_SRCS) vmm/main.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/vmm/embed.o
 

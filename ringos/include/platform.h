@@ -42,11 +42,9 @@ static inline void irq_disable(void) { platform->irq_disable(); }
 static inline unsigned long irq_save(void) { return platform->irq_save(); }
 static inline void irq_restore(unsigned long f) { platform->irq_restore(f); }
 void console_kick(void);
-/* Output queued for the host goes out before the CPU sleeps. */
-static inline void cpu_idle(void)
-{
-    console_kick();
-    platform->idle();
-}
+/* Output queued for the host goes out before the CPU sleeps; under the
+ * host's scheduler (RV_FEAT_SCHED) the host learns when this vCPU sleeps and
+ * wakes, so its CPU serves another VM meanwhile. */
+void cpu_idle(void);
 
 #endif

@@ -134,6 +134,7 @@ int main(void)
     suite_cpio();
     suite_virtq();
     suite_api();
+    suite_sched();
     if (run.known_bugs)
         printf("%u known bugs in the code under test (see KNOWN BUG lines)\n",
                run.known_bugs);

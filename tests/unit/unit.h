@@ -87,5 +87,6 @@ void suite_pvcon(void);
 void suite_cpio(void);
 void suite_virtq(void);
 void suite_api(void);
+void suite_sched(void);
 
 #endif

@@ -83,6 +83,9 @@ void vcpu_park(struct vcpu *vcpu)
 
     pthread_mutex_lock(&vm->lock);
     if (vm->paused && !vm->stopping) {
+        /* A paused vCPU holds no CPU of the host scheduler's. */
+        if (vm->sched.map.b)
+            sched_vcpu_release(&vm->sched, &vcpu->sched);
         vm->nr_parked++;
         pthread_cond_broadcast(&vm->parked_cond);
         while (vm->paused && !vm->stopping)
@@ -110,6 +113,7 @@ void *vcpu_main(void *arg)
 {
     struct vcpu *vcpu = arg;
     struct kvm_run *run = vcpu->run;
+    bool sched = vcpu->vm->sched.map.b != NULL;
     sigset_t set;
     char why[128];
 
@@ -117,10 +121,25 @@ void *vcpu_main(void *arg)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    if (sched) {
+        int err = sched_vcpu_init(&vcpu->vm->sched, &vcpu->sched, vcpu->index, vcpu->fd);
+
+        if (err) {
+            snprintf(why, sizeof(why), "cannot join the host scheduler: %s", strerror(-err));
+            vcpu_fail(vcpu, why);
+            return NULL;
+        }
+    }
 
     while (!vcpu_stopping(vcpu)) {
+        if (sched && !sched_vcpu_gate(&vcpu->vm->sched, &vcpu->sched)) {
+            vcpu_park(vcpu);
+            continue;
+        }
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
+                if (sched)
+                    sched_vcpu_check(&vcpu->vm->sched, &vcpu->sched);
                 vcpu_park(vcpu);
                 continue;
             }
@@ -154,5 +173,7 @@ void *vcpu_main(void *arg)
             break;
         }
     }
+    if (sched)
+        sched_vcpu_exit(&vcpu->vm->sched, &vcpu->sched);
     return NULL;
 }

@@ -192,6 +192,24 @@ static int port_kick(struct vcpu *vcpu, void *opaque, uint64_t port,
     return 0;
 }
 
+/* The guest's idle notices (RV_FEAT_SCHED); anything else is ignored. */
+static int port_sched(struct vcpu *vcpu, void *opaque, uint64_t port,
+                      uint8_t *data, uint32_t len, bool is_write)
+{
+    struct vm *vm = opaque;
+
+    (void)port;
+    if (!is_write) {
+        memset(data, 0xff, len);
+        return 0;
+    }
+    if (len == 1 && data[0] == RV_SCHED_BLOCK)
+        sched_vcpu_block(&vm->sched, &vcpu->sched);
+    else if (len == 1 && data[0] == RV_SCHED_WAKE)
+        sched_vcpu_wake(&vm->sched, &vcpu->sched);
+    return 0;
+}
+
 /*
  * The doorbell starts as an exit to us and becomes an ioeventfd (~3 us, no
  * exit) once the VM has lived KICK_IOEVENTFD_DELAY_MS.  Registering an
@@ -361,6 +379,8 @@ static int vm_load(struct vm *vm, const struct vm_config *cfg, const char **why,
     bc.gbpages = arch_gbpages(vm);
     bc.tsc_khz = arch_tsc_khz(vm);
     bc.features = RV_FEAT_KVMCLOCK;
+    if (vm->sched.map.b)
+        bc.features |= RV_FEAT_SCHED;
     if (vm->irqchip)
         bc.features |= RV_FEAT_LAPIC | RV_FEAT_TSC_DEADLINE;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -444,6 +464,19 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
         goto fail;
     }
     vm->host_kind = arch_detect_host(vm);
+    if (cfg->sched_board) {
+        err = sched_member_join(&vm->sched, cfg->sched_board, cfg->sched_policy, cfg->name,
+                                &cfg->sched, vm->nr_vcpus, why);
+        if (err) {
+            *kind = VM_ERR_INPUT;
+            goto fail;
+        }
+        err = bus_register(&vm->bus, BUS_PIO, RV_PORT_SCHED, 1, port_sched, vm);
+        if (err) {
+            *why = "cannot register the scheduler port";
+            goto fail;
+        }
+    }
     err = iothread_init(&vm->io);
     if (err) {
         *why = "cannot start the I/O thread";
@@ -495,6 +528,7 @@ void vm_destroy(struct vm *vm)
     }
     free(vm->vcpu);
     vm->vcpu = NULL;
+    sched_member_leave(&vm->sched);
     mem_destroy(&vm->mem);
     if (vm->kick_fd >= 0)
         close(vm->kick_fd);
@@ -608,6 +642,16 @@ int vm_run(struct vm *vm, int sigfd)
     int err;
 
     sigaction(SIGUSR1, &sa, NULL);
+    if (vm->sched.map.b) {
+        sigset_t s;
+
+        /* The scheduler's signal goes to vCPU threads, which take it only
+         * inside KVM_RUN; every other thread keeps it blocked. */
+        sigaction(SCHED_SIGNAL, &sa, NULL);
+        sigemptyset(&s);
+        sigaddset(&s, SCHED_SIGNAL);
+        pthread_sigmask(SIG_BLOCK, &s, NULL);
+    }
     if (vm->con.file)
         pvcon_fill(&vm->con); /* unpollable input: the first chunk, before threads */
     err = iothread_start(&vm->io);

@@ -23,6 +23,7 @@
 #include "vmm/dev/virtio/blk.h"
 #include "vmm/dev/virtio/console.h"
 #include "vmm/dev/virtio/rng.h"
+#include "vmm/sched/member.h"
 
 struct kvm_run;
 
@@ -48,6 +49,13 @@ struct vm_config {
     unsigned nr_disks;
     bool rng;               /* add a virtio-rng device */
     bool virtio_console;    /* stdin/stdout as a virtio-console device */
+    /* The host scheduler: the board to join (NULL: the host's own threads
+     * scheduling), the policy a new board gets, this VM's parameters and the
+     * name it is reported under. */
+    const char *sched_board;
+    enum sched_policy sched_policy;
+    struct sched_params sched;
+    const char *name;
 };
 
 struct vcpu {
@@ -57,6 +65,7 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     bool started;
+    struct sched_vcpu_local sched;
 };
 
 struct vm {
@@ -89,6 +98,7 @@ struct vm {
     uint32_t nr_vcpus;
     struct vcpu *vcpu;
     size_t run_size;
+    struct sched_member sched;  /* on the host scheduler's board when sched.map.b */
 
     pthread_mutex_t lock;   /* protects the fields below */
     bool stopping;

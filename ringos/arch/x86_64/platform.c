@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The ordinary ring-0 platform (hardware KVM, QEMU TCG) and the choice between it and kvm_pvm. */
+#include "boot.h"
 #include "platform.h"
 #include "x86.h"
 
@@ -41,6 +42,18 @@ static uint64_t ring0_read_cr2(void)
 
     __asm__ volatile("mov %%cr2, %0" : "=r"(v));
     return v;
+}
+
+void cpu_idle(void)
+{
+    bool sched = boot.features & RV_FEAT_SCHED;
+
+    console_kick();
+    if (sched)
+        outb(RV_PORT_SCHED, RV_SCHED_BLOCK);
+    platform->idle();
+    if (sched)
+        outb(RV_PORT_SCHED, RV_SCHED_WAKE);
 }
 
 const struct platform_ops ring0_platform_ops = {

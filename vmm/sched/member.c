@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+/* A VM process on the scheduler board: the vCPU threads' hooks (member.h). */
+#include "vmm/sched/member.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm/sched/policy.h"
+
+/* glibc before 2.36 has the field but not its name. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* sched_setattr(2): not in glibc 2.36 (Debian 12). */
+struct host_sched_attr {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+};
+
+#define WAKE_SLICE_NS 100000ull /* the host's shortest fair-class slice */
+
+/*
+ * A halted vCPU's thread waits in the host kernel; its wake-up needs a host
+ * CPU before it can tell us anything, and the host's EEVDF scheduler lets a
+ * running thread finish its slice (up to a timer tick, 4 ms at HZ=250) before
+ * a waking one of the same slice gets in.  A shorter requested slice makes
+ * the wake-up preempt at once; it changes latency, not the share.  (0: the
+ * host's default.)  Best effort: a kernel without custom slices ignores it.
+ */
+static void host_slice(uint64_t ns)
+{
+    struct host_sched_attr a = { .size = sizeof(a), .policy = SCHED_OTHER, .runtime = ns };
+
+    syscall(SYS_sched_setattr, 0, &a, 0);
+}
+
+#define GATE_RECHECK_NS 100000000ull /* a waiter looks for dead holders this often */
+#define MIN_TIMER_NS 50000ull
+
+int sched_member_join(struct sched_member *s, const char *path, enum sched_policy policy,
+                      const char *name, const struct sched_params *p, uint32_t nr_vcpus,
+                      const char **why)
+{
+    cpu_set_t cpus;
+    uint32_t n = 1;
+    int err;
+
+    /* A board made here counts the CPUs this process may use (taskset). */
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+        n = (uint32_t)CPU_COUNT(&cpus);
+    err = sched_board_open(&s->map, path, policy, n, why);
+    if (err)
+        return err;
+    sched_lock(s->map.b);
+    sched_reap(s->map.b, sched_now());
+    s->vm = sched_join(s->map.b, getpid(), name, p, nr_vcpus, sched_now(), &s->first);
+    sched_unlock(s->map.b);
+    if (s->vm < 0) {
+        sched_board_close(&s->map);
+        return *why = "the scheduler board is full", -ENOSPC;
+    }
+    return 0;
+}
+
+void sched_member_leave(struct sched_member *s)
+{
+    if (!s->map.b)
+        return;
+    sched_lock(s->map.b);
+    sched_leave(s->map.b, s->vm, sched_now());
+    sched_dispatch(s->map.b, sched_now(), &sched_host_ops);
+    sched_unlock(s->map.b);
+    sched_board_close(&s->map);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void arm(timer_t t, uint64_t ns)
+{
+    struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ns / 1000000000ull),
+                                            .tv_nsec = (long)(ns % 1000000000ull) } };
+
+    timer_settime(t, 0, &its, NULL);
+}
+
+static void disarm(timer_t t)
+{
+    struct itimerspec its = { 0 };
+
+    timer_settime(t, 0, &its, NULL);
+}
+
+int sched_vcpu_init(struct sched_member *s, struct sched_vcpu_local *l, uint32_t index,
+                    int vcpu_fd)
+{
+    struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SCHED_SIGNAL };
+    struct {
+        struct kvm_signal_mask m;
+        uint64_t set;
+    } km = { .m.len = 8 };
+    sigset_t blk, run;
+
+    memset(l, 0, sizeof(*l));
+    l->idx = s->first + (int)index;
+    sigemptyset(&blk);
+    sigaddset(&blk, SCHED_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &blk, &run);
+    /* Inside KVM_RUN the thread takes the signal: it ends KVM_RUN with
+     * EINTR even when it arrives just before entry, so no kick is lost. */
+    sigdelset(&run, SCHED_SIGNAL);
+    memcpy(&km.set, &run, 8);
+    if (ioctl(vcpu_fd, KVM_SET_SIGNAL_MASK, &km) < 0)
+        return -errno;
+    sev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+    if (timer_create(CLOCK_MONOTONIC, &sev, &l->slice_timer) < 0)
+        return -errno;
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &l->cpu_timer) < 0) {
+        int err = -errno;
+
+        timer_delete(l->slice_timer);
+        return err;
+    }
+    l->timers = true;
+    sched_lock(s->map.b);
+    s->map.b->vcpu[l->idx].tid = sev.sigev_notify_thread_id;
+    sched_unlock(s->map.b);
+    return 0;
+}
+
+/* Charge what the thread used since the last charge; returns the clock now. */
+static uint64_t charge(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
+{
+    uint64_t cpu = thread_cpu_ns();
+
+    if (cpu > l->cpu_mark)
+        sched_charge(s->map.b, s->vm, cpu - l->cpu_mark, now);
+    l->cpu_mark = cpu;
+    s->map.b->vcpu[l->idx].mark = now;
+    return cpu;
+}
+
+/* Just granted, or extended: run for the policy's slice from now. */
+static void start_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
+{
+    uint64_t slice = sched_slice(s->map.b, s->vm, now);
+
+    l->cpu_mark = thread_cpu_ns();
+    s->map.b->vcpu[l->idx].mark = now;
+    l->cpu_end = l->cpu_mark + slice;
+    /* A guest that halts without telling us uses no CPU: the wall clock
+     * bounds how long it can sit on a grant it does not use. */
+    l->wall_end = now + 2 * slice;
+    arm(l->slice_timer, slice);
+}
+
+/*
+ * A waker that preempted this vCPU took its grant while it was still in
+ * KVM_RUN (policy.c): charge what it ran until now and end its slice.
+ * Returns true if that happened.
+ */
+static bool settle_revoked(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
+{
+    if (s->map.b->vcpu[l->idx].state == SV_RUNNING || !l->cpu_end)
+        return false;
+    charge(s, l, now);
+    l->cpu_end = 0;
+    disarm(l->slice_timer);
+    return true;
+}
+
+static void release_locked(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
+{
+    struct sched_vcpu *e = &s->map.b->vcpu[l->idx];
+
+    if (!settle_revoked(s, l, now) && (e->state == SV_RUNNING || e->state == SV_BLOCKED))
+        charge(s, l, now);
+    sched_set_state(s->map.b, l->idx, SV_OFF, now);
+    disarm(l->slice_timer);
+    disarm(l->cpu_timer);
+    sched_dispatch(s->map.b, now, &sched_host_ops);
+}
+
+bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    struct sched_board *b = s->map.b;
+    struct sched_vcpu *e = &b->vcpu[l->idx];
+    uint64_t now = sched_now();
+
+    sched_lock(b);
+    if (e->state == SV_OFF) {
+        if (l->guest_blocked) {
+            /* Back from a pause in the middle of a halt. */
+            sched_set_state(b, l->idx, SV_BLOCKED, now);
+            l->cpu_mark = thread_cpu_ns();
+            arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
+        } else {
+            sched_set_state(b, l->idx, SV_WAITING, now);
+            sched_dispatch(b, now, &sched_host_ops);
+        }
+    }
+    while (e->state == SV_WAITING) {
+        uint32_t seq = e->grant;
+        uint64_t until = now + GATE_RECHECK_NS, t;
+        struct timespec ts;
+        long r;
+
+        if (!sched_eligible(b, s->vm, now, &t) && t < until)
+            until = t;
+        sched_unlock(b);
+        ts.tv_sec = (time_t)((until - now) / 1000000000ull);
+        ts.tv_nsec = (long)((until - now) % 1000000000ull);
+        r = syscall(SYS_futex, &e->grant, FUTEX_WAIT, seq, &ts, NULL, 0);
+        int err = r < 0 ? errno : 0;
+
+        now = sched_now();
+        sched_lock(b);
+        if (err == EINTR && e->state == SV_WAITING) {
+            /* A pause or stop kick: stop asking; the caller parks. */
+            sched_set_state(b, l->idx, SV_OFF, now);
+            sched_dispatch(b, now, &sched_host_ops);
+            sched_unlock(b);
+            return false;
+        }
+        if (err == ETIMEDOUT) {
+            /* Holders that died without giving their grants back. */
+            sched_reap(b, now);
+            sched_dispatch(b, now, &sched_host_ops);
+        }
+    }
+    if (e->state == SV_RUNNING && !l->cpu_end)
+        start_slice(s, l, now);
+    sched_unlock(b);
+    return e->state == SV_RUNNING || e->state == SV_BLOCKED;
+}
+
+/* Take every pending scheduler signal (it stays blocked outside KVM_RUN). */
+static void eat_signal(void)
+{
+    static const struct timespec zero = { 0, 0 };
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SCHED_SIGNAL);
+    while (sigtimedwait(&set, NULL, &zero) > 0)
+        ;
+}
+
+void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    struct sched_board *b = s->map.b;
+    struct sched_vcpu *e = &b->vcpu[l->idx];
+    uint64_t now = sched_now(), cpu;
+
+    eat_signal();
+    sched_lock(b);
+    if (settle_revoked(s, l, now)) {
+        /* The gate waits for the next grant. */
+    } else if (e->state == SV_RUNNING) {
+        cpu = charge(s, l, now);
+        if (e->preempt || cpu >= l->cpu_end || now >= l->wall_end) {
+            if (sched_should_yield(b, l->idx, now)) {
+                l->cpu_end = 0;
+                sched_set_state(b, l->idx, SV_WAITING, now);
+                sched_dispatch(b, now, &sched_host_ops);
+            } else {
+                e->preempt = 0;
+                start_slice(s, l, now);
+            }
+        } else {
+            /* Early (it shared its CPU, or a stale signal): the rest of it. */
+            uint64_t a = l->cpu_end - cpu, w = l->wall_end - now;
+
+            arm(l->slice_timer, (a < w ? a : w) > MIN_TIMER_NS ? (a < w ? a : w) : MIN_TIMER_NS);
+        }
+    } else if (e->state == SV_BLOCKED && thread_cpu_ns() - l->cpu_mark >= SCHED_BLOCK_CPU_NS) {
+        /* It runs but never said it woke: it now waits like everyone. */
+        host_slice(0);
+        charge(s, l, now);
+        l->guest_blocked = false;
+        l->cpu_end = 0;
+        sched_set_state(b, l->idx, SV_WAITING, now);
+        sched_dispatch(b, now, &sched_host_ops);
+    }
+    sched_unlock(b);
+}
+
+void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    struct sched_board *b = s->map.b;
+    uint64_t now = sched_now();
+
+    sched_lock(b);
+    if (settle_revoked(s, l, now) || b->vcpu[l->idx].state == SV_RUNNING) {
+        if (b->vcpu[l->idx].state == SV_RUNNING)
+            charge(s, l, now);
+        l->guest_blocked = true;
+        l->cpu_end = 0;
+        sched_set_state(b, l->idx, SV_BLOCKED, now);
+        disarm(l->slice_timer);
+        arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
+        sched_dispatch(b, now, &sched_host_ops);
+        sched_unlock(b);
+        host_slice(WAKE_SLICE_NS);
+        return;
+    }
+    sched_unlock(b);
+}
+
+void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    struct sched_board *b = s->map.b;
+    uint64_t now = sched_now();
+
+    host_slice(0);
+    sched_lock(b);
+    l->guest_blocked = false;
+    if (b->vcpu[l->idx].state == SV_BLOCKED) {
+        charge(s, l, now);
+        disarm(l->cpu_timer);
+        sched_wakeup(b, s->vm);
+        sched_set_state(b, l->idx, SV_WAITING, now);
+        sched_dispatch(b, now, &sched_host_ops);
+    }
+    sched_unlock(b);
+}
+
+void sched_vcpu_release(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    sched_lock(s->map.b);
+    l->cpu_end = 0;
+    release_locked(s, l, sched_now());
+    sched_unlock(s->map.b);
+}
+
+void sched_vcpu_exit(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    sched_vcpu_release(s, l);
+    sched_lock(s->map.b);
+    s->map.b->vcpu[l->idx].tid = 0;
+    sched_unlock(s->map.b);
+    if (l->timers) {
+        timer_delete(l->slice_timer);
+        timer_delete(l->cpu_timer);
+    }
+    eat_signal();
+}
