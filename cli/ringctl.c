@@ -602,9 +602,17 @@ static int cmd_console(const char *sock, const char *name, long bytes)
     free(r.body);
     if (stream_open(&s, sock, name, bytes < 0 ? 0 : bytes))
         return 1;
+    /* The stream's start is fixed when its head arrives: input goes after,
+     * so no answer to it can fall before the start. */
+    while (!s.status && !stream_read(&s))
+        ;
+    if (s.status != 200 || s.ended) {
+        /* An error (the whole message), or a VM that had ended: no attach. */
+        while (!s.ended && !stream_read(&s))
+            ;
+        return stream_close(&s);
+    }
     if (tty) {
-        fprintf(stderr, "[attached to %s%s; Ctrl-] detaches]\r\n", name,
-                input_ok ? "" : ", read-only: created without --interactive");
         if (tcgetattr(STDIN_FILENO, &saved) == 0) {
             /* Keys go to the guest as typed: no local echo, editing or ^C. */
             raw = saved;
@@ -614,6 +622,8 @@ static int cmd_console(const char *sock, const char *name, long bytes)
             raw.c_cc[VTIME] = 0;
             restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
         }
+        fprintf(stderr, "[attached to %s%s; Ctrl-] detaches]\r\n", name,
+                input_ok ? "" : ", read-only: created without --interactive");
     }
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

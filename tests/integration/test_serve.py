@@ -3,15 +3,22 @@
 directory, driven over HTTP (http.client on the UNIX socket) and with ringctl:
 five VMs, pause/resume against the guest clock, stop, delete, a kill -9'd VM
 process, a kill -9'd daemon that restarts and re-adopts, bad input, a slow
-client, and the socket's mode."""
+client, the socket's mode and group (and a refused other uid), the console
+(follow, input, ringctl console on a pipe and a terminal, the log's cap), and
+a stopped VM process that holds up no other client."""
 import http.client
 import json
 import os
+import pty
 import re
+import shutil
 import signal
 import socket
 import stat
 import subprocess
+import tempfile
+import termios
+import threading
 import time
 
 import pytest
@@ -36,15 +43,16 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 class Daemon:
-    def __init__(self, tmp):
-        self.sock = str(tmp / "rv.sock")
+    def __init__(self, tmp, args=(), sock=None):
+        self.sock = sock or str(tmp / "rv.sock")
         self.state = str(tmp / "state")
         self.log = open(tmp / "daemon.log", "ab")
+        self.args = list(args)
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen([str(RINGVISOR), "serve", "--socket", self.sock,
-                                      "--state-dir", self.state],
+                                      "--state-dir", self.state, *self.args],
                                      stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(self.sock):
@@ -66,9 +74,11 @@ class Daemon:
         ctype = r.getheader("Content-Type") or ""
         return r.status, (json.loads(text) if "json" in ctype else text.decode())
 
-    def ctl(self, *args):
+    def ctl(self, *args, input=None):
         return subprocess.run([str(RINGCTL), "--socket", self.sock, *args], capture_output=True,
-                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+                              text=True, timeout=30,
+                              **({"input": input} if input is not None
+                                 else {"stdin": subprocess.DEVNULL}))
 
     def vm(self, name):
         st, v = self.call("GET", f"/v1/vms/{name}")
@@ -97,6 +107,19 @@ def prog(directory, name):
     return str(p)
 
 
+def cleanup(d):
+    # Leave nothing running: the VM processes outlive the daemon by design.
+    try:
+        st, body = d.call("GET", "/v1/vms")
+        for v in body.get("vms", []) if st == 200 else []:
+            if v["pid"]:
+                os.kill(v["pid"], signal.SIGCONT)
+                os.kill(v["pid"], signal.SIGKILL)
+    except OSError:
+        pass
+    d.stop()
+
+
 @pytest.fixture
 def daemon(tmp_path):
     if not RINGCTL.exists():
@@ -104,15 +127,63 @@ def daemon(tmp_path):
     d = Daemon(tmp_path)
     d.start()
     yield d
-    # Leave nothing running: the VM processes outlive the daemon by design.
-    try:
-        st, body = d.call("GET", "/v1/vms")
-        for v in body.get("vms", []) if st == 200 else []:
-            if v["pid"]:
-                os.kill(v["pid"], signal.SIGKILL)
-    except OSError:
-        pass
-    d.stop()
+    cleanup(d)
+
+
+@pytest.fixture
+def capped_daemon(tmp_path):
+    """A daemon whose console logs hold at most 64 KiB."""
+    if not RINGCTL.exists():
+        pytest.skip(f"{RINGCTL} is missing: run make")
+    d = Daemon(tmp_path, ["--console-log-max", "64K"])
+    d.start()
+    yield d
+    cleanup(d)
+
+
+class Follower:
+    """GET console?follow=1 read by a thread: the decoded stream so far."""
+
+    def __init__(self, daemon, name, query="follow=1&bytes=0"):
+        self.conn = UnixHTTPConnection(daemon.sock, timeout=60)
+        self.conn.request("GET", f"/v1/vms/{name}/console?{query}")
+        self.resp = self.conn.getresponse()
+        self.data = b""
+        self.ended = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                b = self.resp.read1(65536)
+            except (http.client.HTTPException, OSError):
+                break  # the daemon went away mid-stream
+            if not b:
+                break
+            self.data += b
+        self.ended = True
+
+    def wait_for(self, text, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text.encode() in self.data:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{text!r} never came: {self.data[-2000:]!r}")
+
+    def wait_end(self, timeout=10):
+        self.thread.join(timeout)
+        assert self.ended, self.data[-2000:]
+
+    def close(self):
+        self.conn.close()
+
+
+def send_input(daemon, name, data):
+    st, body = daemon.call("POST", f"/v1/vms/{name}/console/input", raw=data,
+                           headers={"Content-Type": "application/octet-stream"})
+    assert st == 200 and body["written"] == len(data), (st, body)
 
 
 def test_version_health_and_socket_mode(daemon):
@@ -291,3 +362,220 @@ def test_daemon_kill9_and_readopt(daemon):
     assert r.returncode == 0, r.stderr
     v = daemon.wait_state("b", ["stopped"])
     assert v["pid"] is None
+
+
+@needs_kvm
+def test_console_follow_and_input(daemon):
+    rsh = prog(USERLAND, "rsh")
+    st, v = daemon.call("POST", "/v1/vms", {"name": "sh", "program": rsh, "interactive": True})
+    assert st == 201 and v["config"]["interactive"] and not v["config"]["tty"], v
+    st, v = daemon.call("POST", "/v1/vms", {"name": "mute", "program": rsh})
+    assert st == 201 and v["config"]["interactive"] is False, v
+    f = Follower(daemon, "sh")
+    assert f.resp.status == 200 and f.resp.getheader("Transfer-Encoding") == "chunked"
+    send_input(daemon, "sh", b"echo marker-one\n")
+    f.wait_for("marker-one\n")
+    # A follower holds up nobody: the daemon answers others at once.
+    t = time.time()
+    assert daemon.call("GET", "/v1/health")[0] == 200 and time.time() - t < 0.5
+    # Input is refused where it cannot go; bad query values are 400.
+    st, body = daemon.call("POST", "/v1/vms/mute/console/input", raw=b"x\n")
+    assert st == 409 and "interactive" in body["error"]["message"], body
+    bad(daemon, "GET", "/v1/vms/sh/console?follow=maybe", 400, "follow")
+    bad(daemon, "GET", "/v1/vms/sh/console/input", 405)
+    # The mute VM read /dev/null: its shell saw the end of input and left.
+    assert daemon.wait_state("mute", ["exited"])["exit_status"] == 0
+
+    # kill -9 of the daemon: the VM keeps its console; the new daemon writes
+    # to the same FIFO and streams the same log.
+    daemon.proc.kill()
+    daemon.proc.wait()
+    f.wait_end()
+    f.close()
+    daemon.start()
+    f = Follower(daemon, "sh", "follow=true&bytes=4096")
+    f.wait_for("marker-one\n")  # the replayed tail
+    send_input(daemon, "sh", b"echo marker-two\nexit 5\n")
+    f.wait_for("marker-two\n")
+    # The VM ends: so does the stream (the last chunk), after all output.
+    f.wait_end()
+    f.close()
+    assert daemon.wait_state("sh", ["exited"])["exit_status"] == 5
+    st, body = daemon.call("POST", "/v1/vms/sh/console/input", raw=b"x")
+    assert st == 409, body
+    # Following an ended VM gives its log and ends.
+    f = Follower(daemon, "sh", "follow=1&bytes=100")
+    f.wait_end()
+    assert b"marker-two" in f.data
+    f.close()
+
+
+@needs_kvm
+def test_ringctl_console_pipe(daemon):
+    rsh = prog(USERLAND, "rsh")
+    r = daemon.ctl("create", "sh", "-i", "--", rsh)
+    assert r.returncode == 0, r.stderr
+    # Input to its end, then output until it settles: the VM stays.
+    t = time.time()
+    r = daemon.ctl("console", "sh", input="echo piped-one\n")
+    assert r.returncode == 0 and "piped-one\n" in r.stdout, (r.stdout, r.stderr)
+    assert time.time() - t < 10 and daemon.vm("sh")["state"] == "running"
+    # Ctrl-] in the input detaches at once; what came before it is sent.
+    r = daemon.ctl("console", "sh", input="echo piped-two\n\x1decho never\n")
+    assert r.returncode == 0, r.stderr
+    assert daemon.vm("sh")["state"] == "running"
+    # The VM ending ends the attach; --bytes replays the recent output.
+    r = daemon.ctl("console", "sh", "--bytes", "65536", input="exit 4\n")
+    assert r.returncode == 0 and "piped-two" in r.stdout and "never" not in r.stdout, r.stdout
+    assert daemon.wait_state("sh", ["exited"])["exit_status"] == 4
+    r = daemon.ctl("logs", "sh", "--follow")
+    assert r.returncode == 0 and "piped-one" in r.stdout, r.stderr
+    r = daemon.ctl("console", "nobody")
+    assert r.returncode == 1 and "no VM named" in r.stderr
+
+
+@needs_kvm
+def test_ringctl_console_terminal(daemon):
+    rsh = prog(USERLAND, "rsh")
+    r = daemon.ctl("create", "tty", "-i", "-t", "--", rsh)
+    assert r.returncode == 0, r.stderr
+    master, slave = os.openpty()
+    before = termios.tcgetattr(slave)
+    p = subprocess.Popen([str(RINGCTL), "--socket", daemon.sock, "console", "tty"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    out = b""
+
+    def read_until(text, timeout=10):
+        nonlocal out
+        end = time.time() + timeout
+        while text not in out and time.time() < end:
+            try:
+                out += os.read(master, 4096)
+            except OSError:
+                break
+        assert text in out, out
+
+    try:
+        read_until(b"Ctrl-] detaches")
+        # Keys as typed (Enter is CR): the guest echoes and edits the line.
+        os.write(master, b"echo tty-marker\r")
+        read_until(b"echo tty-marker\r\ntty-marker\r\n")
+        assert termios.tcgetattr(slave)[3] & termios.ECHO == 0  # raw while attached
+        os.write(master, b"\x1d")
+        assert p.wait(timeout=10) == 0
+        read_until(b"detached")
+    finally:
+        if p.poll() is None:
+            p.kill()
+    # The terminal is as it was, and the VM runs on.
+    assert termios.tcgetattr(slave) == before
+    os.close(master)
+    os.close(slave)
+    assert daemon.vm("tty")["state"] == "running"
+
+
+@needs_kvm
+def test_console_log_cap(capped_daemon):
+    d = capped_daemon
+    lines = prog(PROGS, "linesbench")
+    st, v = d.call("POST", "/v1/vms", {"name": "chatty", "program": lines, "args": ["60000"]})
+    assert st == 201, v
+    f = Follower(d, "chatty", "follow=1&bytes=1048576")
+    log = os.path.join(d.state, "vms", "chatty", "console.log")
+    peak = 0
+    while d.vm("chatty")["state"] == "running":
+        peak = max(peak, os.path.getsize(log))
+        time.sleep(0.02)
+    assert d.vm("chatty")["exit_status"] == 0
+    size = os.path.getsize(log)
+    # About 660 KB written; the file never held much more than its cap.
+    assert size <= 64 * 1024 and peak <= 256 * 1024, (size, peak)
+    st, text = d.call("GET", "/v1/vms/chatty/console")
+    assert "line 59999\n" in text and "line 0\n" not in text
+    # The follower got the newest output and its stream ended with the VM.
+    f.wait_end(20)
+    assert b"line 59999\n" in f.data
+    f.close()
+    r = subprocess.run([str(RINGVISOR), "serve", "--console-log-max", "1K"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 2 and "console-log-max" in r.stderr
+
+
+@needs_kvm
+def test_stopped_vm_process_blocks_nobody(daemon):
+    clock = prog(PROGS, "clock")
+    for name in ("hung", "fine"):
+        st, v = daemon.call("POST", "/v1/vms", {"name": name, "program": clock, "args": ["60000"]})
+        assert st == 201, v
+    pid = daemon.vm("hung")["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        result = {}
+
+        def pause():
+            t = time.time()
+            result["reply"] = daemon.call("POST", "/v1/vms/hung/pause")
+            result["s"] = time.time() - t
+
+        th = threading.Thread(target=pause)
+        th.start()
+        time.sleep(0.2)
+        # While the hung VM's answer is awaited, everyone else is served.
+        for method, path in [("GET", "/v1/health"), ("GET", "/v1/vms"),
+                             ("POST", "/v1/vms/fine/pause"), ("POST", "/v1/vms/fine/resume")]:
+            t = time.time()
+            st, body = daemon.call(method, path)
+            assert st == 200 and time.time() - t < 0.5, (path, st, body)
+        st, body = daemon.call("POST", "/v1/vms/hung/pause")
+        assert st == 409 and "hung" in body["error"]["message"], body
+        th.join(10)
+        st, body = result["reply"]
+        assert st == 504 and "did not answer" in body["error"]["message"], body
+        assert 1.5 < result["s"] < 3.5, result
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    # Once it runs again the daemon learns its real state (running: the
+    # abandoned pause was not carried out) and controls it as before.
+    end = time.time() + 10
+    while True:
+        st, body = daemon.call("POST", "/v1/vms/hung/pause")
+        if st == 200 or time.time() > end:
+            break
+        assert st == 409, body
+        time.sleep(0.1)
+    assert st == 200 and body["state"] == "paused", body
+    st, body = daemon.call("POST", "/v1/vms/hung/resume")
+    assert st == 200 and body["state"] == "running", body
+
+
+def test_socket_group_and_other_uid(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to act as another uid")
+    if not RINGCTL.exists():
+        pytest.skip(f"{RINGCTL} is missing: run make")
+    # A directory anyone may enter: only the socket's own mode decides.
+    sockdir = tempfile.mkdtemp(prefix="rv-sock-")
+    os.chmod(sockdir, 0o755)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+              "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+              "s.sendall(b'GET /v1/health HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n'); "
+              "print(s.recv(100).decode().split()[1])"]
+    try:
+        for group in (None, "nogroup"):
+            sock = os.path.join(sockdir, f"rv-{group}.sock")
+            d = Daemon(tmp_path, ["--group", group] if group else [], sock=sock)
+            d.start()
+            try:
+                st = os.stat(sock)
+                r = subprocess.run(nobody + [sock], capture_output=True, text=True, timeout=10)
+                if group:
+                    assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == 65534, oct(st.st_mode)
+                    assert r.returncode == 0 and r.stdout.strip() == "200", r.stderr
+                else:
+                    assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
+                    assert r.returncode != 0 and "PermissionError" in r.stderr, r.stderr
+                    assert "Permission denied" in r.stderr
+            finally:
+                d.stop()
+    finally:
+        shutil.rmtree(sockdir, ignore_errors=True)
