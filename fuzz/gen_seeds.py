@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Writes the seed corpus of each fuzz target to DIR/<target>/: small valid
 # inputs that reach past the first checks, plus a few near misses.
+import json
 import os
 import struct
 import sys
@@ -108,6 +109,40 @@ def seeds():
         op(0, 3, 0x30, 0x3000), op(0, 1, 0x1c, 1), op(0, 0, 0x14, 0x0f),
         op(0, 2, 0x4000, 0xfee00000), op(0, 2, 0x400c, 0), op(3, 0, 0, 0),
         op(0, 0, 0x1000, 0, False), op(0, 0, 0x14, 0)])
+
+    for name, data in api_seeds():
+        yield "fuzz_api", name, data
+
+
+def api_seeds():
+    """fuzz_api: each input is parsed both as a VM config document and as a
+    request stream (fed in pieces of data[0] % 17 + 1 bytes)."""
+    cfg = {"name": "web", "program": "/bin/prog", "args": ["-v", ""], "env": {"K": "V"},
+           "files": [{"host": "/etc/hosts", "guest": "/etc/hosts"}], "mem": "64M", "cpus": 2,
+           "disks": ["/img/a.img,ro,id=data"], "interactive": True, "tty": False}
+    yield "config_program", json.dumps(cfg).encode()
+    yield "config_kernel", json.dumps({"name": "k", "kernel": "/k.elf", "initrd": "/i.cpio",
+                                       "cmdline": "quiet", "mem": 67108864}).encode()
+    yield "config_dup_field", b'{"name":"a","name":"b","program":"/p"}'
+    yield "config_bad_types", b'{"name":"a","program":"/p","cpus":1e300,"tty":1,"mem":"1G3"}'
+
+    def req(method, path, body=b"", extra=b""):
+        head = b"%s %s HTTP/1.1\r\nHost: x\r\n%s" % (method, path, extra)
+        if body:
+            head += b"Content-Length: %d\r\n" % len(body)
+        return head + b"\r\n" + body
+
+    body = json.dumps(cfg).encode()
+    yield "http_create", req(b"POST", b"/v1/vms", body, b"Content-Type: application/json\r\n")
+    yield "http_pipelined", (req(b"GET", b"/v1/version") + req(b"GET", b"/v1/vms/web") +
+                             req(b"POST", b"/v1/vms/web/pause") +
+                             req(b"DELETE", b"/v1/vms/web", extra=b"Connection: close\r\n"))
+    yield "http_console", (req(b"GET", b"/v1/vms/web/console?follow=1&bytes=4096") +
+                           req(b"POST", b"/v1/vms/web/console/input", b"ls\r\x1d\x00\xff"))
+    yield "http_chunked", (b"POST /v1/vms/web/stop HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           b"5\r\n{\"for\r\n9\r\nce\":true}\r\n0\r\n\r\n")
+    yield "http_too_large", req(b"POST", b"/v1/vms", extra=b"Content-Length: 65537\r\n")
+    yield "http_http10", b"GET /v1/health HTTP/1.0\r\n\r\n"
 
 
 def main():
