@@ -207,6 +207,7 @@ int virtio_queue_init(struct virtio_dev *d, struct virtq *q, uint16_t index, uin
         return -ENODEV;
     q->notify_addr = (volatile uint16_t *)(d->notify + nbyte);
     q->event_idx = d->features & (1ull << VIRTIO_F_EVENT_IDX);
+    q->indirect = d->features & (1ull << VIRTIO_F_INDIRECT_DESC);
 
     /* Two pages hold a ring of up to 256: descriptors, then avail and used. */
     uint8_t *mem = mm_alloc_pages(2);
@@ -235,32 +236,91 @@ int virtio_queue_init(struct virtio_dev *d, struct virtq *q, uint16_t index, uin
     return 0;
 }
 
-int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n_out, unsigned n_in,
-              void *token)
+/* Take (n) ring descriptors and fill them from (fill) (i-th buffer: addr, len);
+ * flags carry WRITE from (n_out) on.  The head, or -1 without room. */
+static int virtq_chain(struct virtq *q, unsigned n, unsigned n_out,
+                       void (*fill)(const void *src, unsigned k, struct virtq_desc *d),
+                       const void *src)
 {
-    unsigned n = n_out + n_in;
-
-    if (q->broken)
-        return -EIO;
     if (n == 0 || n > q->num_free)
-        return -ENOSPC;
+        return -1;
     uint16_t head = q->free_head, i = head;
     for (unsigned k = 0; k < n; k++) {
-        q->desc[i] = (struct virtq_desc){
-            .addr = bufs[k].gpa,
-            .len = bufs[k].len,
-            .flags = (k >= n_out ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
-            .next = k + 1 < n ? q->next[i] : 0,
-        };
+        fill(src, k, &q->desc[i]);
+        q->desc[i].flags =
+            (k >= n_out ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
+        q->desc[i].next = k + 1 < n ? q->next[i] : 0;
         i = q->next[i];
     }
     q->free_head = i;
     q->num_free -= n;
     q->chain[head] = n;
+    return head;
+}
+
+/* Publish chain (head) with (token). */
+static void virtq_publish(struct virtq *q, uint16_t head, void *token)
+{
     q->token[head] = token;
     q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
     barrier(); /* the device sees the ring entry before the new index (x86: stores stay ordered) */
     q->avail[1] = ++q->avail_idx;
+}
+
+static void fill_buf(const void *src, unsigned k, struct virtq_desc *d)
+{
+    const struct virtq_buf *b = (const struct virtq_buf *)src + k;
+
+    d->addr = b->gpa;
+    d->len = b->len;
+}
+
+static void fill_desc(const void *src, unsigned k, struct virtq_desc *d)
+{
+    const struct virtq_desc *t = (const struct virtq_desc *)src + k;
+
+    d->addr = t->addr;
+    d->len = t->len;
+}
+
+int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n_out, unsigned n_in,
+              void *token)
+{
+    if (q->broken)
+        return -EIO;
+    int head = virtq_chain(q, n_out + n_in, n_out, fill_buf, bufs);
+    if (head < 0)
+        return -ENOSPC;
+    virtq_publish(q, (uint16_t)head, token);
+    return 0;
+}
+
+int virtq_add_table(struct virtq *q, struct virtq_desc *table, unsigned n_out, unsigned n_in,
+                    void *token)
+{
+    unsigned n = n_out + n_in;
+    int head;
+
+    if (q->broken)
+        return -EIO;
+    if (!q->indirect || n == 1) {
+        head = virtq_chain(q, n, n_out, fill_desc, table);
+    } else {
+        /* virtio 1.2 2.7.5.3.1: the table's chain starts at entry 0 and
+         * links by index; the ring descriptor carries only INDIRECT. */
+        for (unsigned k = 0; k < n; k++) {
+            table[k].flags = (k >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+                             (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
+            table[k].next = k + 1 < n ? (uint16_t)(k + 1) : 0;
+        }
+        struct virtq_desc d = { virt_to_phys(table), n * sizeof(*table), 0, 0 };
+        head = virtq_chain(q, 1, 1, fill_desc, &d);
+        if (head >= 0)
+            q->desc[head].flags = VIRTQ_DESC_F_INDIRECT;
+    }
+    if (head < 0)
+        return -ENOSPC;
+    virtq_publish(q, (uint16_t)head, token);
     return 0;
 }
 

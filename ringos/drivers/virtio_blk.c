@@ -29,10 +29,12 @@
 
 #define VIRTIO_BLK_S_OK 0
 
-/* Requests in flight at once: three descriptors each, more when merged. */
+/* Requests in flight at once.  With indirect descriptors each takes one
+ * ring entry, so this, not the ring, bounds how much is in flight. */
 #define VBLK_SLOTS 64
-/* Data segments (buffers) per request, if the device allows that many. */
-#define VBLK_SEG_MAX 64
+/* Data segments (buffers) per request, if the device allows that many:
+ * with header and status, a slot's descriptor table fills one page. */
+#define VBLK_SEG_MAX (PAGE_SIZE / sizeof(struct virtq_desc) - 2)
 /* struct virtio_blk_config: seg_max follows capacity (8) and size_max (4). */
 #define VBLK_CFG_SEG_MAX 12
 
@@ -50,6 +52,7 @@ struct vblk_slot {
     uint16_t nreq;
     struct blk_req *req; /* nreq adjacent requests chained by link, one buffer each */
     struct vblk_sync *sync; /* NULL for submit(): each request has its done() */
+    struct virtq_desc *table; /* one page: the chain, given to the device as one indirect entry */
 } __aligned(64);
 
 struct vblk {
@@ -61,6 +64,7 @@ struct vblk {
     unsigned room_waiters; /* callers that found the queue full, sleeping on &completions */
     uint64_t completions;
     unsigned seg_max; /* 1 unless the device offers VIRTIO_BLK_F_SEG_MAX */
+    struct blk_req *scratch[VBLK_SEG_MAX]; /* vblk_run's candidates for one request */
     struct blkdev bd;
 };
 
@@ -99,17 +103,18 @@ static int vblk_add(struct vblk *vb, struct blk_req *const *req, unsigned nreq, 
     s->req = req[0];
     s->nreq = (uint16_t)nreq;
     s->sync = sync;
-    struct virtq_buf b[VBLK_SEG_MAX + 2] = { { virt_to_phys(s), 16 } };
+    struct virtq_desc *d = s->table;
     unsigned n = 1;
+    d[0] = (struct virtq_desc){ .addr = virt_to_phys(s), .len = 16 };
     for (unsigned i = 0; i < nreq; i++) {
         req[i]->status = -EIO; /* until the device says otherwise */
         req[i]->link = i + 1 < nreq ? req[i + 1] : NULL;
         if (req[i]->len)
-            b[n++] = (struct virtq_buf){ virt_to_phys(req[i]->buf), req[i]->len };
+            d[n++] = (struct virtq_desc){ .addr = virt_to_phys(req[i]->buf), .len = req[i]->len };
     }
-    b[n++] = (struct virtq_buf){ virt_to_phys(&s->status), 1 };
+    d[n++] = (struct virtq_desc){ .addr = virt_to_phys(&s->status), .len = 1 };
     bool in = t == VIRTIO_BLK_T_IN || t == VIRTIO_BLK_T_GET_ID;
-    int err = virtq_add(&vb->q, b, in ? 1 : n - 1, in ? n - 1 : 1, s);
+    int err = virtq_add_table(&vb->q, d, in ? 1 : n - 1, in ? n - 1 : 1, s);
     if (!err) {
         s->busy = true;
         vb->inflight++;
@@ -224,7 +229,8 @@ static int vblk_run(struct vblk *vb, struct blk_req *reqs, unsigned n, uint32_t 
     unsigned long f = irq_save();
     while (next < n || sync.pending) {
         while (next < n) {
-            struct blk_req *ptrs[VBLK_SEG_MAX];
+            /* Ours alone: the kernel lock is held and nothing sleeps before vblk_add. */
+            struct blk_req **ptrs = vb->scratch;
             unsigned m = MIN(n - next, (unsigned)VBLK_SEG_MAX);
             for (unsigned i = 0; i < m; i++)
                 ptrs[i] = &reqs[next + i];
@@ -368,7 +374,8 @@ int virtio_blk_probe(struct virtio_dev *d)
         return -ENOMEM;
     vb->dev = d;
     int err = virtio_negotiate(d, 1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH |
-                                      1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_F_EVENT_IDX);
+                                      1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_F_EVENT_IDX |
+                                      1ull << VIRTIO_F_INDIRECT_DESC);
     if (err)
         goto err_free;
     err = virtio_queue_init(d, &vb->q, 0, 256);
@@ -381,13 +388,25 @@ int virtio_blk_probe(struct virtio_dev *d)
         goto err_fail;
     }
     memset(vb->slots, 0, PAGE_SIZE);
-    vb->nslots = MIN(VBLK_SLOTS, vb->q.size / 3u);
-    /* A request of seg_max segments plus header and status fits an empty ring. */
-    vb->seg_max = 1;
-    if (d->features & (1ull << VIRTIO_BLK_F_SEG_MAX)) {
-        uint32_t m = virtio_cfg_read(d, VBLK_CFG_SEG_MAX, 4);
-        vb->seg_max = MAX(1u, MIN(m, MIN((unsigned)VBLK_SEG_MAX, vb->q.size - 2u)));
+    /* Without indirect descriptors a request of seg_max segments plus
+     * header and status must fit an empty ring, and each takes three or more. */
+    vb->nslots = vb->q.indirect ? VBLK_SLOTS : MIN(VBLK_SLOTS, vb->q.size / 3u);
+    for (unsigned i = 0; i < vb->nslots; i++) {
+        vb->slots[i].table = mm_alloc_pages(1);
+        if (!vb->slots[i].table) {
+            vb->nslots = i;
+            break;
+        }
     }
+    if (!vb->nslots) {
+        err = -ENOMEM;
+        goto err_fail;
+    }
+    unsigned room = vb->q.indirect ? (unsigned)VBLK_SEG_MAX
+                                   : MIN((unsigned)VBLK_SEG_MAX, vb->q.size - 2u);
+    vb->seg_max = 1;
+    if (d->features & (1ull << VIRTIO_BLK_F_SEG_MAX))
+        vb->seg_max = MAX(1u, MIN(virtio_cfg_read(d, VBLK_CFG_SEG_MAX, 4), room));
     virtio_ready(d);
     /* virtio 1.2 5.2.4: capacity, in 512-byte sectors, whatever blk_size says. */
     vb->bd.sectors = virtio_cfg_read(d, 0, 4) | (uint64_t)virtio_cfg_read(d, 4, 4) << 32;

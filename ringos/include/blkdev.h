@@ -78,9 +78,14 @@ struct buf {
 struct buf *bread(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err);
 /* Like bread() for a block about to be overwritten whole: nothing is read, data is zeroed. */
 struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err);
+/* Like bget_zero() for a caller that fills all of data itself at once:
+ * data holds whatever the buffer held before (never give it out unfilled). */
+struct buf *bget_whole(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err);
 /* Start reading the blocks in (blocks) that are neither cached nor in flight,
  * without waiting (read-ahead); 0s are skipped.  bread() of one waits for it. */
 void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t size);
+/* Is block (blockno) in the cache, valid or with its read in flight? */
+bool bcached(struct blkdev *bd, uint64_t blockno, uint32_t size);
 void bdirty(struct buf *b);
 void brelse(struct buf *b);
 /* Write every dirty buffer of (bd), then flush the device: 0 or -EIO. */

@@ -70,6 +70,7 @@ struct virtq {
     uint16_t last_used;
     volatile uint16_t *notify_addr;
     bool event_idx;
+    bool indirect; /* VIRTIO_F_INDIRECT_DESC: virtq_add_table() takes one ring entry */
     bool broken; /* the device broke the ring protocol: no more requests */
     /* Called from the queue's interrupt instead of waking its sleepers. */
     void (*on_used)(struct virtq *q);
@@ -112,6 +113,16 @@ struct virtio_dev *virtio_dev_map(const struct rv_dev *l);
  */
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n_out, unsigned n_in,
               void *token);
+/*
+ * Queue the chain the caller wrote into (table)[0..n_out + n_in) (addr and
+ * len of each buffer; we set flags and next) with (token).  With
+ * VIRTIO_F_INDIRECT_DESC the table itself goes on the ring as one indirect
+ * descriptor, so it must be physically contiguous and stay untouched until
+ * the token comes back from virtq_get(); otherwise its entries are copied
+ * into the ring.  Returns like virtq_add().
+ */
+int virtq_add_table(struct virtq *q, struct virtq_desc *table, unsigned n_out, unsigned n_in,
+                    void *token);
 /* Notify the device of what was added, unless it said it does not need it. */
 void virtq_kick(struct virtq *q);
 /* The token of the next completed chain (written length in *len), or NULL. */

@@ -20,8 +20,11 @@
 #define NHASH 1024
 /* At most this many buffers (4 KiB each), fewer on small guests. */
 #define NBUF_MAX 4096
-/* Dirty buffers written per batch. */
+/* Blocks per read-ahead call. */
 #define BATCH 64
+/* Dirty buffers written per batch (4 MiB), and the fallback without memory for that. */
+#define WB_BATCH 1024
+#define WB_SMALL 16
 
 struct blkdev *blkdev_list;
 
@@ -92,27 +95,41 @@ static struct blk_req buf_req(struct buf *b, bool write)
     };
 }
 
-/* Write (n) dirty buffers of one device in one batch; they stay dirty on error. */
-static int bwrite_batch(struct buf **bs, unsigned n)
-{
-    struct blk_req reqs[BATCH];
+/* Buffers, requests and generations of one write-back batch. */
+struct wb_batch {
+    unsigned cap;
+    struct buf **bs;
+    struct blk_req *reqs;
+    uint32_t *gen;
+};
 
-    /* Ascending block order, so the driver can merge neighbours into one request. */
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && bs[j - 1]->blockno > bs[j]->blockno; j--) {
-            struct buf *t = bs[j];
-            bs[j] = bs[j - 1];
-            bs[j - 1] = t;
+/* Write (n) dirty buffers of one device, (w)->bs, in one batch; they stay dirty on error. */
+static int bwrite_batch(struct wb_batch *w, unsigned n)
+{
+    struct buf **bs = w->bs;
+
+    /* Ascending block order, so the driver can merge neighbours into one
+     * request (Shell sort: the LRU gives a sequential writer's blocks in
+     * descending order, insertion sort's worst case). */
+    static const unsigned gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+    for (unsigned g = 0; g < ARRAY_SIZE(gaps); g++) {
+        unsigned gap = gaps[g];
+        for (unsigned i = gap; i < n; i++) {
+            struct buf *t = bs[i];
+            unsigned j = i;
+            for (; j >= gap && bs[j - gap]->blockno > t->blockno; j -= gap)
+                bs[j] = bs[j - gap];
+            bs[j] = t;
         }
-    for (unsigned i = 0; i < n; i++)
-        reqs[i] = buf_req(bs[i], true);
-    uint32_t gen[BATCH];
-    for (unsigned i = 0; i < n; i++)
-        gen[i] = bs[i]->gen;
-    int err = bs[0]->dev->ops->rw(bs[0]->dev, reqs, n);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        w->reqs[i] = buf_req(bs[i], true);
+        w->gen[i] = bs[i]->gen;
+    }
+    int err = bs[0]->dev->ops->rw(bs[0]->dev, w->reqs, n);
     for (unsigned i = 0; i < n; i++) {
         /* Changed while the write was in flight: the disk may have the old data. */
-        if (reqs[i].status == 0 && bs[i]->dirty && bs[i]->gen == gen[i]) {
+        if (w->reqs[i].status == 0 && bs[i]->dirty && bs[i]->gen == w->gen[i]) {
             bs[i]->dirty = false;
             bs[i]->dev->ndirty--;
         }
@@ -256,7 +273,7 @@ struct buf *bread(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
     return b;
 }
 
-struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
+struct buf *bget_whole(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
 {
     if (size > PAGE_SIZE || size % SECTOR_SIZE) {
         *err = -EINVAL;
@@ -267,8 +284,16 @@ struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *e
         *err = -ENOMEM;
         return NULL;
     }
-    memset(b->data, 0, size);
     b->valid = true;
+    return b;
+}
+
+struct buf *bget_zero(struct blkdev *bd, uint64_t blockno, uint32_t size, int *err)
+{
+    struct buf *b = bget_whole(bd, blockno, size, err);
+
+    if (b)
+        memset(b->data, 0, size);
     return b;
 }
 
@@ -280,6 +305,11 @@ static void bprefetch_done(struct blk_req *r)
     b->valid = r->status == 0;
     bio_end(b);
     brelse(b);
+}
+
+bool bcached(struct blkdev *bd, uint64_t blockno, uint32_t size)
+{
+    return bfind(bd, blockno, size) != NULL;
 }
 
 void bprefetch(struct blkdev *bd, const uint64_t *blocks, unsigned n, uint32_t size)
@@ -328,28 +358,41 @@ void brelse(struct buf *b)
     b->refs--;
 }
 
-/* Write every dirty buffer of (bd), BATCH at a time. */
+/* Write every dirty buffer of (bd), up to WB_BATCH in one go: the driver
+ * keeps them in flight together, so write-back waits once per batch. */
 static int bwrite_all(struct blkdev *bd)
 {
+    struct buf *sbs[WB_SMALL];
+    struct blk_req sreqs[WB_SMALL];
+    uint32_t sgen[WB_SMALL];
+    struct wb_batch w = { WB_SMALL, sbs, sreqs, sgen };
+    size_t one = sizeof(struct buf *) + sizeof(struct blk_req) + sizeof(uint32_t);
+    uint8_t *big = bd->ndirty > WB_SMALL ? kmalloc(WB_BATCH * one) : NULL;
     int err = 0;
 
+    /* Without the memory for a large batch, small ones still make progress. */
+    if (big)
+        w = (struct wb_batch){ WB_BATCH, (struct buf **)big,
+                               (struct blk_req *)(big + WB_BATCH * sizeof(struct buf *)),
+                               (uint32_t *)(big + WB_BATCH * (sizeof(struct buf *) +
+                                                              sizeof(struct blk_req))) };
     while (bd->ndirty && !err) {
-        struct buf *bs[BATCH];
         unsigned n = 0;
         if (!lru.lru_next)
             break;
-        for (struct buf *b = lru.lru_next; b != &lru && n < BATCH; b = b->lru_next)
+        for (struct buf *b = lru.lru_next; b != &lru && n < w.cap; b = b->lru_next)
             if (b->dev == bd && b->dirty)
-                bs[n++] = b;
+                w.bs[n++] = b;
         if (!n)
             break;
         /* Pin them: the batch may sleep and the buffers must not be recycled. */
         for (unsigned i = 0; i < n; i++)
-            bs[i]->refs++;
-        err = bwrite_batch(bs, n);
+            w.bs[i]->refs++;
+        err = bwrite_batch(&w, n);
         for (unsigned i = 0; i < n; i++)
-            brelse(bs[i]);
+            brelse(w.bs[i]);
     }
+    kfree(big);
     return err;
 }
 

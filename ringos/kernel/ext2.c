@@ -536,9 +536,10 @@ static void ext2_set_size(struct ext2_inode *in, uint64_t size)
 
 /* File blocks per read-ahead request (the buffer cache takes up to BATCH per call). */
 #define EXT2_RA_WINDOW 64
-/* Windows kept in flight ahead of a reader, so the device is never idle
- * while it copies (a 64-block request takes 66 of the queue's 256 slots). */
-#define EXT2_RA_WINDOWS 3
+/* Windows kept in flight ahead of a reader (2 MiB), so the device is never
+ * idle while it copies; with indirect descriptors each request takes one
+ * ring slot.  Deeper measured no better: the host's own read-ahead lags. */
+#define EXT2_RA_WINDOWS 8
 
 /* Start reading the file blocks [fb, end) that are mapped and not cached, without waiting. */
 static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, uint64_t fb,
@@ -548,6 +549,15 @@ static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t i
 
     while (fb < end) {
         unsigned n = (unsigned)MIN(end - fb, (uint64_t)EXT2_RA_WINDOW);
+        uint32_t lastb;
+        /* Windows go out whole: if the last block of this one is cached or
+         * on its way, so is the rest (a sequential reader's next call finds
+         * most of its span started by the previous one). */
+        if (!ext2_bmap(fs, in, ino, fb + n - 1, false, &lastb, NULL) && lastb &&
+            bcached(fs->bd, lastb, fs->g.block_size)) {
+            fb += n;
+            continue;
+        }
         for (unsigned i = 0; i < n; i++) {
             uint32_t b;
             if (ext2_bmap(fs, in, ino, fb + i, false, &b, NULL))
@@ -636,11 +646,15 @@ long ext2_write(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
         bool fresh;
         if ((err = ext2_bmap(fs, &in, ip->ino, fb, true, &blk, &fresh)))
             break;
-        struct buf *b = fresh || chunk == bs ? bget_zero(fs->bd, blk, bs, &err)
-                                             : ext2_bread(fs, blk, &err);
+        /* A whole block needs neither its old contents nor zeroes first. */
+        struct buf *b = chunk == bs ? bget_whole(fs->bd, blk, bs, &err)
+                        : fresh     ? bget_zero(fs->bd, blk, bs, &err)
+                                    : ext2_bread(fs, blk, &err);
         if (!b)
             break;
         err = copy_from_user(b->data + boff, ubuf + done, chunk) ? -EFAULT : 0;
+        if (err && chunk == bs)
+            memset(b->data, 0, bs); /* not another block's stale bytes */
         bdirty(b);
         brelse(b);
         if (err)
