@@ -34,6 +34,8 @@ enum { VIRTIO_BLK_S_OK = 0, VIRTIO_BLK_S_IOERR = 1, VIRTIO_BLK_S_UNSUPP = 2 };
 #define SEG_MAX (VQ_MAX_SIZE - 2)       /* header and status take two */
 #define MAX_DISCARD_SECTORS (1u << 22)  /* 2 GiB per request */
 #define BLK_ID_BYTES 20
+/* Written bytes after which the host starts writing them back (write-behind). */
+#define WRITE_BEHIND (8u << 20)
 
 struct blk_outhdr {
     uint32_t type;
@@ -54,6 +56,8 @@ struct vblk_req {
     uint32_t len;      /* bytes the operation must move */
     uint32_t written;  /* used length on success */
     uint16_t queue;
+    uint32_t type;     /* VIRTIO_BLK_T_* */
+    uint64_t off;      /* byte offset in the image */
 };
 
 /* struct virtio_blk_config (5.2.4), little-endian like the host. */
@@ -168,6 +172,7 @@ static bool blk_start(struct vblk *b, struct vblk_req *r)
         vpci_needs_reset(&b->pci, r->queue);
         return false;
     }
+    r->type = hdr.type;
     switch (hdr.type) {
     case VIRTIO_BLK_T_IN:
         if (!in_range(b, hdr.sector, e->in_len))
@@ -184,6 +189,7 @@ static bool blk_start(struct vblk *b, struct vblk_req *r)
             break;
         sqe = io_uring_get_sqe(&b->ring);
         io_uring_prep_writev(sqe, b->file.fd, e->iov, e->n_out, hdr.sector * SECTOR);
+        r->off = hdr.sector * SECTOR;
         r->len = e->out_len;
         r->written = 0;
         io_uring_sqe_set_data(sqe, r);
@@ -227,6 +233,38 @@ static bool blk_start(struct vblk *b, struct vblk_req *r)
     return false;
 }
 
+/*
+ * A write of [off, off + len) finished: once WRITE_BEHIND bytes have
+ * piled up, ask the host kernel to start writing them to the disk
+ * (SYNC_FILE_RANGE_WRITE waits for nothing).  A later flush then finds
+ * little left to write; without it every byte the guest wrote stays dirty
+ * in the host's page cache until the flush.  Lock held.
+ */
+static void blk_write_behind(struct vblk *b, uint64_t off, uint32_t len)
+{
+    struct io_uring_sqe *sqe;
+
+    if (b->wb_hi == b->wb_lo || off < b->wb_lo)
+        b->wb_lo = off;
+    if (off + len > b->wb_hi)
+        b->wb_hi = off + len;
+    if (b->wb_busy || b->wb_hi - b->wb_lo < WRITE_BEHIND)
+        return;
+    sqe = io_uring_get_sqe(&b->ring);
+    if (!sqe)
+        return;
+    /* The length is 32 bits; 0 means "to the end of the file". */
+    io_uring_prep_sync_file_range(sqe, b->file.fd,
+                                  b->wb_hi - b->wb_lo > UINT32_MAX ? 0 : b->wb_hi - b->wb_lo,
+                                  b->wb_lo, SYNC_FILE_RANGE_WRITE);
+    io_uring_sqe_set_data(sqe, NULL); /* ours, not a guest request */
+    /* In flight from here on: an SQE a failed submit leaves goes with the next one. */
+    b->wb_busy = true;
+    b->inflight++;
+    b->wb_lo = b->wb_hi = 0;
+    (void)io_uring_submit(&b->ring);
+}
+
 /* Answer what io_uring has finished (lock held); true if anything was. */
 static bool blk_reap(struct vblk *b)
 {
@@ -235,6 +273,14 @@ static bool blk_reap(struct vblk *b)
 
     while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
         struct vblk_req *r = io_uring_cqe_get_data(cqe);
+
+        if (!r) {
+            /* Write-behind: only a hint, its result does not matter. */
+            io_uring_cqe_seen(&b->ring, cqe);
+            b->inflight--;
+            b->wb_busy = false;
+            continue;
+        }
         /* A short transfer means the file shrank under us: an I/O error. */
         bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->len;
 
@@ -242,6 +288,8 @@ static bool blk_reap(struct vblk *b)
             ok = cqe->res == 0;
         io_uring_cqe_seen(&b->ring, cqe);
         b->inflight--;
+        if (ok && r->type == VIRTIO_BLK_T_OUT)
+            blk_write_behind(b, r->off, r->len);
         req_done(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, ok ? r->written : 0);
         any = true;
     }
@@ -309,6 +357,8 @@ static void blk_reset(struct vpci *v)
         io_uring_cqe_seen(&b->ring, cqe);
         b->inflight--;
     }
+    b->wb_busy = false;
+    b->wb_lo = b->wb_hi = 0;
     b->free = NULL;
     for (unsigned i = 0; b->reqs && i < VQ_MAX_SIZE; i++)
         req_free(b, &b->reqs[i]);

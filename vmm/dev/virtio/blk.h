@@ -24,6 +24,10 @@ struct vblk {
     struct vblk_req *reqs;    /* VQ_MAX_SIZE of them */
     struct vblk_req *free;
     unsigned inflight;
+    /* Write-behind: the span written since the host last started writing it
+     * back, and whether that sync_file_range is still running. */
+    uint64_t wb_lo, wb_hi;
+    bool wb_busy;
 };
 
 /* Open (path) and put a virtio-blk function named (name) on (host). */
