@@ -146,10 +146,14 @@ const char *sched_params_check(const struct sched_params *p)
         return "cap must be a percentage of one CPU, 0 for none";
     if (!p->slice_ns && !p->period_ns)
         return NULL;
+    if (!p->period_ns)
+        return "period: needed with a slice (1 ms..10 s)";
+    if (!p->slice_ns)
+        return "slice: needed with a period";
     if (p->period_ns < SCHED_PERIOD_MIN_NS || p->period_ns > SCHED_PERIOD_MAX_NS)
         return "period must be 1 ms..10 s";
-    if (!p->slice_ns || p->slice_ns > p->period_ns)
-        return "slice must be more than 0 and at most the period";
+    if (p->slice_ns > p->period_ns)
+        return "slice must be at most the period";
     return NULL;
 }
 
