@@ -26,12 +26,19 @@ struct vma {
     struct vma *next; /* sorted by start */
 };
 
+/* Pages of a range held for a device to write into (vm_pin_write). */
+struct vm_pin {
+    uint64_t start, end; /* page aligned */
+    struct vm_pin *next;
+};
+
 struct mm {
     uint64_t *root;  /* kernel PML4 (direct map); root + 512 is the user PML4 */
     uint64_t cr3;    /* physical address of the kernel PML4 */
     struct vma *vmas;
     uint64_t brk_start, brk;
     int refs;
+    struct vm_pin *pins; /* ranges a device may be writing into right now */
 };
 
 void vm_init(void);
@@ -64,6 +71,22 @@ uint64_t vm_find_free(struct mm *mm, uint64_t len);
 int vm_populate(struct mm *mm, uint64_t start, uint64_t len);
 /* Copy (src, len) to (va) in (mm), which need not be the current one. */
 int vm_write(struct mm *mm, uint64_t va, const void *src, uint64_t len);
+/*
+ * Hold the pages of [va, va + len) of (mm) for a device to write into (a
+ * read straight into user memory): each is made present, private and
+ * writable first, as a write fault would (demand-zero, copy-on-write), then
+ * gets a reference, and (pin) records the range until vm_unpin().  While
+ * held, munmap by another thread only orphans a page (the device's data
+ * goes nowhere visible), and fork and mprotect never make one copy-on-write
+ * (the device would write into a page a later fault abandons).  The
+ * direct-map address of the i-th page from ALIGN_DOWN(va) goes in pages[i].
+ * Returns how many bytes from (va) are held: less than (len) where a page
+ * cannot be written (not mapped, read-only, no memory), 0 if the first
+ * cannot; then nothing is held and vm_unpin() need not be called.
+ */
+uint64_t vm_pin_write(struct mm *mm, uint64_t va, uint64_t len, void **pages, struct vm_pin *pin);
+/* Drop what vm_pin_write() took (pages as it filled them). */
+void vm_unpin(struct mm *mm, void **pages, struct vm_pin *pin);
 /* Resolve a fault at (addr) (write access if (write)); 0 if fixed. */
 int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
 struct vma *vm_find(struct mm *mm, uint64_t addr);

@@ -6,6 +6,8 @@
  * through bcache, checks it, changes it and marks the buffer dirty.  One
  * sleeping lock per mounted file system serialises the operations that
  * change it; reads hold it shared, so many of them wait for the disk at once.
+ * Large reads bypass the cache for file data it does not hold: the device
+ * writes into the reader's own pages (ext2_read_direct).
  */
 #include "blkdev.h"
 #include "errno.h"
@@ -13,10 +15,12 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "proc.h"
 #include "sleeplock.h"
 #include "time.h"
 #include "uaccess.h"
 #include "vfs.h"
+#include "vm.h"
 
 struct ext2_fs {
     struct blkdev *bd;
@@ -357,11 +361,43 @@ static int ext2_ifree(struct ext2_fs *fs, uint32_t ino, bool dir)
  * With (alloc) holes are filled, indirect blocks included; (in) changes then
  * and the caller writes it back.  *fresh says the data block is new.
  */
+/*
+ * Where file block (fb) hangs: the inode's block[] slot it starts from, the
+ * levels of indirect blocks below that slot, and the entry taken in each.
+ * Returns the slot, or -EFBIG past a triple-indirect tree.
+ */
+static int ext2_bpath(const struct ext2_fs *fs, uint64_t fb, unsigned *levels, uint32_t idx[3])
+{
+    uint32_t apb = fs->g.block_size / 4;
+
+    if (fb < EXT2_NDIR) {
+        *levels = 0;
+        return (int)fb;
+    }
+    if ((fb -= EXT2_NDIR) < apb) {
+        *levels = 1;
+        idx[0] = (uint32_t)fb;
+        return EXT2_IND;
+    }
+    if ((fb -= apb) < (uint64_t)apb * apb) {
+        *levels = 2;
+        idx[0] = (uint32_t)(fb / apb);
+        idx[1] = (uint32_t)(fb % apb);
+        return EXT2_DIND;
+    }
+    if ((fb -= (uint64_t)apb * apb) < (uint64_t)apb * apb * apb) {
+        *levels = 3;
+        idx[0] = (uint32_t)(fb / apb / apb);
+        idx[1] = (uint32_t)(fb / apb % apb);
+        idx[2] = (uint32_t)(fb % apb);
+        return EXT2_TIND;
+    }
+    return -EFBIG;
+}
+
 static int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, uint64_t fb,
                      bool alloc, uint32_t *out, bool *fresh)
 {
-    uint32_t apb = fs->g.block_size / 4;
-    uint32_t *slot;
     unsigned levels;
     uint32_t idx[3];
     int err;
@@ -369,27 +405,10 @@ static int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, ui
     *out = 0;
     if (fresh)
         *fresh = false;
-    if (fb < EXT2_NDIR) {
-        slot = &in->block[fb];
-        levels = 0;
-    } else if ((fb -= EXT2_NDIR) < apb) {
-        slot = &in->block[EXT2_IND];
-        levels = 1;
-        idx[0] = fb;
-    } else if ((fb -= apb) < (uint64_t)apb * apb) {
-        slot = &in->block[EXT2_DIND];
-        levels = 2;
-        idx[0] = fb / apb;
-        idx[1] = fb % apb;
-    } else if ((fb -= (uint64_t)apb * apb) < (uint64_t)apb * apb * apb) {
-        slot = &in->block[EXT2_TIND];
-        levels = 3;
-        idx[0] = fb / apb / apb;
-        idx[1] = fb / apb % apb;
-        idx[2] = fb % apb;
-    } else {
-        return -EFBIG;
-    }
+    int s = ext2_bpath(fs, fb, &levels, idx);
+    if (s < 0)
+        return s;
+    uint32_t *slot = &in->block[s];
     uint32_t goal = in->block[0] ? in->block[0] : (ino - 1) / fs->g.inodes_per_group *
                                                          fs->g.blocks_per_group;
     uint32_t blk = *slot;
@@ -452,6 +471,57 @@ static int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, ui
     if (fresh)
         *fresh = fresh_blk;
     return 0;
+}
+
+/*
+ * Disk blocks of file blocks [fb, fb + n) of (in) into (out), 0 for a hole,
+ * allocating nothing: as many as the inode or one indirect block maps from
+ * (fb) on, at least one when n > 0.  Returns that count, or an error.  One
+ * walk down the tree for the run, where ext2_bmap() walks once per block.
+ */
+static long ext2_bmap_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t fb, unsigned n,
+                          uint32_t *out)
+{
+    uint32_t apb = fs->g.block_size / 4;
+    unsigned levels;
+    uint32_t idx[3];
+    int err, s = ext2_bpath(fs, fb, &levels, idx);
+
+    if (s < 0)
+        return s;
+    /* Entries left in the table that maps (fb): the inode's, or the last level's. */
+    unsigned k = levels ? MIN(n, apb - idx[levels - 1]) : MIN(n, (unsigned)(EXT2_NDIR - fb));
+    /* The run's entries: in the inode, or in the last level's table; NULL
+     * when a hole higher up leaves the whole run a hole. */
+    const uint32_t *ents = &in->block[s];
+    uint32_t blk = *ents;
+    struct buf *b = NULL;
+    for (unsigned l = 0; l < levels; l++) {
+        if (!blk) {
+            ents = NULL;
+            break;
+        }
+        struct buf *nb = ext2_bread(fs, blk, &err);
+        if (b)
+            brelse(b);
+        if (!(b = nb))
+            return err;
+        ents = (const uint32_t *)b->data + idx[l];
+        memcpy(&blk, ents, 4);
+    }
+    for (unsigned i = 0; i < k; i++) {
+        out[i] = 0;
+        if (ents)
+            memcpy(&out[i], ents + i, 4);
+        if (out[i] && !ext2_block_ok(&fs->g, out[i])) {
+            if (b)
+                brelse(b);
+            return ext2_corrupt(fs, "block pointer out of range:", out[i]);
+        }
+    }
+    if (b)
+        brelse(b);
+    return k;
 }
 
 /*
@@ -542,10 +612,10 @@ static void ext2_set_size(struct ext2_inode *in, uint64_t size)
 #define EXT2_RA_WINDOWS 8
 
 /* Start reading the file blocks [fb, end) that are mapped and not cached, without waiting. */
-static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t ino, uint64_t fb,
-                           uint64_t end)
+static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint64_t fb, uint64_t end)
 {
-    uint64_t blocks[EXT2_RA_WINDOW];
+    uint32_t blocks[EXT2_RA_WINDOW];
+    uint64_t nums[EXT2_RA_WINDOW];
 
     while (fb < end) {
         unsigned n = (unsigned)MIN(end - fb, (uint64_t)EXT2_RA_WINDOW);
@@ -553,20 +623,102 @@ static void ext2_readahead(struct ext2_fs *fs, struct ext2_inode *in, uint32_t i
         /* Windows go out whole: if the last block of this one is cached or
          * on its way, so is the rest (a sequential reader's next call finds
          * most of its span started by the previous one). */
-        if (!ext2_bmap(fs, in, ino, fb + n - 1, false, &lastb, NULL) && lastb &&
+        if (ext2_bmap_run(fs, in, fb + n - 1, 1, &lastb) == 1 && lastb &&
             bcached(fs->bd, lastb, fs->g.block_size)) {
             fb += n;
             continue;
         }
-        for (unsigned i = 0; i < n; i++) {
-            uint32_t b;
-            if (ext2_bmap(fs, in, ino, fb + i, false, &b, NULL))
-                b = 0;
-            blocks[i] = b;
+        for (unsigned i = 0; i < n;) {
+            long r = ext2_bmap_run(fs, in, fb + i, n - i, blocks + i);
+            if (r < 0) {
+                memset(blocks + i, 0, (n - i) * sizeof(*blocks)); /* not read ahead */
+                break;
+            }
+            i += (unsigned)r;
         }
-        bprefetch(fs->bd, blocks, n, fs->g.block_size);
+        for (unsigned i = 0; i < n; i++)
+            nums[i] = blocks[i];
+        bprefetch(fs->bd, nums, n, fs->g.block_size);
         fb += n;
     }
+}
+
+/* Reads of at least this many bytes, block aligned in memory as in the file,
+ * skip the buffer cache for blocks it does not hold: the device writes
+ * straight into the reader's pages.  Smaller ones keep read-ahead. */
+#define EXT2_DIRECT_MIN (64u << 10)
+/* Blocks sent to the device at once by a direct read (1 MiB of 4 KiB blocks). */
+#define EXT2_DIRECT_BLOCKS 256
+
+/* A direct read's bookkeeping, too big for a kernel stack.  Kept for the
+ * next one: mm hands out several pages at once only from memory never used
+ * before, so allocating it each time would use up RAM. */
+struct ext2_direct {
+    struct blk_req reqs[EXT2_DIRECT_BLOCKS];
+    uint32_t blks[EXT2_DIRECT_BLOCKS];
+    void *pages[EXT2_DIRECT_BLOCKS]; /* a block never crosses a page */
+    struct ext2_direct *next;
+};
+static struct ext2_direct *ext2_direct_free;
+
+/*
+ * Read file blocks from (fb), at most (nb), straight into user memory at
+ * (uva) (block aligned): the run of blocks that are mapped and not in the
+ * buffer cache (a cached block may be dirty, newer than the disk, so the
+ * caller copies it from there; nothing here puts one in the cache).  The
+ * shared lock keeps writers out, so the run cannot change meanwhile.
+ * Returns the bytes read, 0 if block (fb) is not for this path or its page
+ * cannot be written (the caller's copy then reports the fault), or an error.
+ */
+static long ext2_read_direct(struct ext2_fs *fs, struct ext2_inode *in, uint64_t fb, uint64_t nb,
+                             uint64_t uva)
+{
+    uint32_t bs = fs->g.block_size;
+    unsigned max = (unsigned)MIN(nb, (uint64_t)EXT2_DIRECT_BLOCKS), k = 0;
+    struct ext2_direct *d = ext2_direct_free;
+    long ret = 0;
+
+    if (d)
+        ext2_direct_free = d->next;
+    else if (!(d = kmalloc(sizeof(*d))))
+        return 0; /* the cache path needs no memory of its own */
+    struct blk_req *reqs = d->reqs;
+    uint32_t *blks = d->blks;
+    while (k < max) {
+        long r = ext2_bmap_run(fs, in, fb + k, max - k, blks + k);
+        if (r < 0) {
+            ret = k ? 0 : r;
+            break;
+        }
+        unsigned j = k;
+        while (j < k + r && blks[j] && !bcached(fs->bd, blks[j], bs)) {
+            reqs[j] = (struct blk_req){ .sector = (uint64_t)blks[j] * (bs / SECTOR_SIZE),
+                                        .len = bs };
+            j++;
+        }
+        bool whole = j == k + r;
+        k = j;
+        if (!whole)
+            break;
+    }
+    struct vm_pin pin;
+    uint64_t held = k ? vm_pin_write(current->mm, uva, (uint64_t)k * bs, d->pages, &pin) : 0;
+    k = (unsigned)(held / bs);
+    if (k) {
+        for (unsigned i = 0; i < k; i++) {
+            uint64_t va = uva + (uint64_t)i * bs;
+            reqs[i].buf = (uint8_t *)d->pages[(va - pin.start) / PAGE_SIZE] + va % PAGE_SIZE;
+        }
+        int err = fs->bd->ops->rw(fs->bd, reqs, k);
+        unsigned ok = 0;
+        while (ok < k && reqs[ok].status == 0)
+            ok++;
+        vm_unpin(current->mm, d->pages, &pin);
+        ret = ok ? (long)ok * bs : (err ? err : -EIO);
+    }
+    d->next = ext2_direct_free;
+    ext2_direct_free = d;
+    return ret;
 }
 
 long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
@@ -590,17 +742,31 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
     /* A reader that continues where it stopped gets read-ahead past this
      * read, up to the end of the file; any other, within this read. */
     bool seq = first == ip->ra_next && (first > 0 || last > first);
-    uint64_t end = seq ? (size + bs - 1) / bs : last + 1;
+    /* A direct read needs no read-ahead: the whole of it goes to the
+     * device at once, and the host reads ahead of a sequential reader. */
+    bool direct = n >= EXT2_DIRECT_MIN && (ubuf - off) % bs == 0;
+    uint64_t end = direct ? first : seq ? (size + bs - 1) / bs : last + 1;
     uint64_t span = (uint64_t)EXT2_RA_WINDOW * EXT2_RA_WINDOWS;
     if (end > first + 1)
-        ext2_readahead(fs, &in, ip->ino, first, MIN(end, first + span));
+        ext2_readahead(fs, &in, first, MIN(end, first + span));
     ip->ra_next = last + 1;
     while (done < n) {
         uint64_t fb = (off + done) / bs;
         uint32_t boff = (off + done) % bs, chunk = MIN(bs - boff, n - done), blk;
+        if (direct && !boff && n - done >= bs) {
+            long r = ext2_read_direct(fs, &in, fb, (n - done) / bs, ubuf + done);
+            if (r < 0) {
+                err = (int)r;
+                break;
+            }
+            if (r > 0) {
+                done += (size_t)r;
+                continue;
+            }
+        }
         /* Each window reached starts the one furthest ahead. */
         if (fb > first && (fb - first) % EXT2_RA_WINDOW == 0 && fb + span - EXT2_RA_WINDOW < end)
-            ext2_readahead(fs, &in, ip->ino, fb + span - EXT2_RA_WINDOW, MIN(end, fb + span));
+            ext2_readahead(fs, &in, fb + span - EXT2_RA_WINDOW, MIN(end, fb + span));
         if ((err = ext2_bmap(fs, &in, ip->ino, fb, false, &blk, NULL)))
             break;
         if (!blk) {

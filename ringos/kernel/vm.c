@@ -247,6 +247,15 @@ int vm_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
     return 0;
 }
 
+/* Is (va) in a range a device may be writing into (vm_pin_write)? */
+static bool vm_pinned(const struct vm_pin *pins, uint64_t va)
+{
+    for (const struct vm_pin *p = pins; p; p = p->next)
+        if (va >= p->start && va < p->end)
+            return true;
+    return false;
+}
+
 int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 {
     uint64_t end = start + ALIGN_UP(len, PAGE_SIZE);
@@ -263,10 +272,12 @@ int vm_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
         uint64_t *pte = vm_walk(mm, va, false);
         if (!pte || !(*pte & PTE_P))
             continue;
-        /* A private page a fork shared stays read-only: the first write copies. */
+        /* A private page a fork shared stays read-only: the first write copies.
+         * A pinned page's extra reference is the device's, not a sharer's. */
         uint64_t f = vm_pte_flags(prot), old = *pte;
         if ((f & PTE_W) && !(old & PTE_SHM) &&
-            ((old & PTE_COW) || mm_page_refs(phys_to_virt(old & PTE_ADDR)) > 1))
+            ((old & PTE_COW) ||
+             (mm_page_refs(phys_to_virt(old & PTE_ADDR)) > 1 && !vm_pinned(mm->pins, va))))
             f = (f & ~PTE_W) | PTE_COW;
         *pte = (old & (PTE_ADDR | PTE_COW | PTE_SHM)) | f;
     }
@@ -419,6 +430,48 @@ int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
     return vm_fill(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
+uint64_t vm_pin_write(struct mm *mm, uint64_t va, uint64_t len, void **pages, struct vm_pin *pin)
+{
+    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = start;
+    unsigned n = 0;
+
+    if (!len || !uaccess_range_ok(va, len))
+        return 0;
+    while (end < va + len) {
+        uint64_t *pte = vm_walk(mm, end, false);
+        if (!pte || (*pte & (PTE_P | PTE_W)) != (PTE_P | PTE_W)) {
+            /* What a user write would do: fill, or break copy-on-write. */
+            if (vm_fault(mm, end, true, false))
+                break;
+            pte = vm_walk(mm, end, false);
+            if (!pte || (*pte & (PTE_P | PTE_W)) != (PTE_P | PTE_W))
+                break;
+        }
+        void *pg = phys_to_virt(*pte & PTE_ADDR);
+        if (!mm_page_get(pg))
+            break; /* the count is saturated: the caller copies the rest */
+        pages[n++] = pg;
+        end += PAGE_SIZE;
+    }
+    if (!n)
+        return 0;
+    *pin = (struct vm_pin){ .start = start, .end = end, .next = mm->pins };
+    mm->pins = pin;
+    return MIN(len, end - va);
+}
+
+void vm_unpin(struct mm *mm, void **pages, struct vm_pin *pin)
+{
+    for (struct vm_pin **pp = &mm->pins; *pp; pp = &(*pp)->next) {
+        if (*pp == pin) {
+            *pp = pin->next;
+            break;
+        }
+    }
+    for (uint64_t i = 0; i < (pin->end - pin->start) / PAGE_SIZE; i++)
+        mm_page_put(pages[i]);
+}
+
 /*
  * Fork policy, from measurements on kvm_pvm (README, Memory): a write fault
  * costs 35-60 us, a page copy about 1 us, and every parent PTE fork edits
@@ -431,6 +484,7 @@ int vm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 
 struct vm_fork {
     struct mm *dst;
+    const struct vm_pin *pins; /* the parent's: those pages are copied, never shared */
     uint64_t hot[3];  /* page addresses copied whatever the policy */
     bool wprotected; /* a parent PTE lost PTE_W: the parent's TLB needs a flush */
 };
@@ -478,7 +532,10 @@ static int vm_fork_table(struct vm_fork *f, uint64_t *t, uint64_t va_base)
             return -ENOMEM;
         void *pg = phys_to_virt(t[i] & PTE_ADDR);
         bool priv_w = (t[i] & PTE_W) && !(t[i] & PTE_SHM);
-        if (!(priv_w && (copy_all || vm_fork_hot(f, va))) && mm_page_get(pg)) {
+        /* A pinned page is the parent's alone: the device writes into it
+         * after fork, and the parent's first write would abandon it. */
+        bool copy = copy_all || vm_fork_hot(f, va) || vm_pinned(f->pins, va);
+        if (!(priv_w && copy) && mm_page_get(pg)) {
             if (priv_w) {
                 t[i] = (t[i] & ~PTE_W) | PTE_COW;
                 f->wprotected = true;
@@ -530,6 +587,7 @@ struct mm *vm_clone(struct mm *src, uint64_t sp, uint64_t tls)
     mm->brk = src->brk;
     struct vm_fork f = {
         .dst = mm,
+        .pins = src->pins,
         .hot = { ALIGN_DOWN(sp, PAGE_SIZE), ALIGN_DOWN(sp - 512, PAGE_SIZE), ALIGN_DOWN(tls, PAGE_SIZE) },
     };
     int err = vm_fork_tables(&f, src->root, 0, 0);
