@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -439,6 +440,9 @@ def test_ringctl_console_terminal(daemon):
     rsh = prog(USERLAND, "rsh")
     r = daemon.ctl("create", "tty", "-i", "-t", "--", rsh)
     assert r.returncode == 0, r.stderr
+    end = time.time() + 10  # its prompt first: the echo below then comes in order
+    while "rsh$ " not in daemon.call("GET", "/v1/vms/tty/console")[1] and time.time() < end:
+        time.sleep(0.05)
     master, slave = os.openpty()
     before = termios.tcgetattr(slave)
     p = subprocess.Popen([str(RINGCTL), "--socket", daemon.sock, "console", "tty"],
@@ -449,6 +453,8 @@ def test_ringctl_console_terminal(daemon):
         nonlocal out
         end = time.time() + timeout
         while text not in out and time.time() < end:
+            if not select.select([master], [], [], max(0, end - time.time()))[0]:
+                break
             try:
                 out += os.read(master, 4096)
             except OSError:
@@ -459,7 +465,7 @@ def test_ringctl_console_terminal(daemon):
         read_until(b"Ctrl-] detaches")
         # Keys as typed (Enter is CR): the guest echoes and edits the line.
         os.write(master, b"echo tty-marker\r")
-        read_until(b"echo tty-marker\r\ntty-marker\r\n")
+        read_until(b"echo tty-marker\r\ntty-marker\r\nrsh$ ")
         assert termios.tcgetattr(slave)[3] & termios.ECHO == 0  # raw while attached
         os.write(master, b"\x1d")
         assert p.wait(timeout=10) == 0
