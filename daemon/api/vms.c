@@ -326,14 +326,14 @@ static void console_in(struct daemon *d, struct vmrec *v, const struct api_req *
     cJSON *o;
     int err;
 
-    if (!live(v) || is(v, RV_STATE_STOPPING)) {
-        api_reply_errorf(resp, 409, NULL, "VM '%s' is %s: its console takes no input",
-                         v->name, v->state);
-        return;
-    }
     if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v->config, "interactive"))) {
         api_reply_errorf(resp, 409, NULL, "VM '%s' was created without \"interactive\": its "
                          "console input is closed", v->name);
+        return;
+    }
+    if (!live(v) || is(v, RV_STATE_STOPPING)) {
+        api_reply_errorf(resp, 409, NULL, "VM '%s' is %s: its console takes no input",
+                         v->name, v->state);
         return;
     }
     err = console_input(d, v, req->body, req->body_len, &written, why, sizeof(why));
