@@ -205,6 +205,7 @@ void sup_reap(struct daemon *d, struct vmrec *v)
         v->pidfd = -1;
     }
     sup_control_cancel(d, v, -EPIPE, "the VM process ended");
+    v->resync = false;
     console_unwatch(d, v);
     if (v->child) {
         if (waitpid(v->pid, &st, WNOHANG) == v->pid)

@@ -155,9 +155,9 @@ static void pause_resume_done(struct daemon *d, struct vmrec *v, void *conn, boo
         if (vmtable_save(d, v))
             fprintf(stderr, "ringvisor serve: cannot save VM '%s'\n", v->name);
     }
-    /* No answer, or a broken channel: the request may or may not have been
+    /* No answer, or a garbled one: the request may or may not have been
      * carried out; learn the truth from the VM process when it talks again. */
-    if (err && err != -ESRCH && v->pid > 0)
+    if ((err == -ETIMEDOUT || err == -EPROTO) && v->pid > 0)
         sup_query(d, v);
     if (!conn)
         return; /* the client left */
