@@ -45,6 +45,11 @@ static const char usage[] =
     "                             terminal); Ctrl-] detaches.  From a pipe: sends it,\n"
     "                             exits once output settles after its end\n"
     "  top [--count N]            live per-VM CPU and memory, every second\n"
+    "  sched NAME [--weight W] [--cap PCT] [--slice MS --period MS] [--extra|--no-extra]\n"
+    "                             show or change a VM's scheduling, live (also\n"
+    "                             options of create)\n"
+    "  sched-report [--window S]  the policy, and each VM's requested and received\n"
+    "                             CPU share, allocation error and wait time\n"
     "  version                    the daemon's version and health\n"
     "\n"
     "options:\n"
@@ -248,6 +253,60 @@ static void print_show(const cJSON *vm)
            num(cfg, "cpus", NULL));
 }
 
+/*
+ * A scheduling option into (doc)'s "sched" object: W weight, C cap, S slice,
+ * P period (numbers; anything else goes as a string, for the daemon to name
+ * in its error), X extra, x no extra.
+ */
+static void sched_opt(cJSON *doc, int opt, const char *val)
+{
+    static const char *const names[] = { ['W'] = "weight", ['C'] = "cap", ['S'] = "slice_ms",
+                                         ['P'] = "period_ms", ['X'] = "extra", ['x'] = "extra" };
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(doc, "sched");
+    char *end;
+    double v;
+
+    if (!s)
+        s = cJSON_AddObjectToObject(doc, "sched");
+    cJSON_DeleteItemFromObjectCaseSensitive(s, names[opt]);
+    if (opt == 'X' || opt == 'x') {
+        cJSON_AddBoolToObject(s, "extra", opt == 'X');
+        return;
+    }
+    v = strtod(val, &end);
+    if (end != val && !*end)
+        cJSON_AddNumberToObject(s, names[opt], v);
+    else
+        cJSON_AddStringToObject(s, names[opt], val);
+}
+
+static void print_sched_row(const cJSON *v)
+{
+    bool none;
+    double rcv = num(v, "received", &none), err = num(v, "error", NULL);
+    char rcvs[16], errs[16], waits[16], sedf[32];
+
+    snprintf(rcvs, sizeof(rcvs), none ? "-" : "%.1f%%", rcv * 100);
+    snprintf(errs, sizeof(errs), none ? "-" : "%+.1f%%", err * 100);
+    snprintf(waits, sizeof(waits), none ? "-" : "%.0f", num(v, "wait_ms", NULL));
+    if (num(v, "period_ms", NULL) > 0)
+        snprintf(sedf, sizeof(sedf), "%.0f/%.0f%s", num(v, "slice_ms", NULL),
+                 num(v, "period_ms", NULL),
+                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "extra")) ? "+x" : "");
+    else
+        snprintf(sedf, sizeof(sedf), "%s",
+                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "extra")) ? "+x" : "-");
+    printf("%-20s %6.0f %5.0f %12s %9.1f%% %9s %7s %8s\n", str(v, "name"),
+           num(v, "weight", NULL), num(v, "cap", NULL), sedf, num(v, "requested", NULL) * 100,
+           rcvs, errs, waits);
+}
+
+static void print_sched_header(void)
+{
+    printf("%-20s %6s %5s %12s %10s %9s %7s %8s\n", "NAME", "WEIGHT", "CAP", "SLICE/PERIOD",
+           "REQUESTED", "RECEIVED", "ERROR", "WAIT_MS");
+}
+
 /* Print (r) per (json)/(kind); returns the exit status. */
 static int output(const struct reply *r, bool json, char kind)
 {
@@ -273,6 +332,19 @@ static int output(const struct reply *r, bool json, char kind)
         break;
     case 's':
         print_show(doc);
+        break;
+    case 'S': /* one VM's scheduling */
+        printf("policy %s\n", str(doc, "policy"));
+        print_sched_header();
+        print_sched_row(doc);
+        break;
+    case 'R': /* sched-report */
+        printf("policy %s, %.0f host CPU%s, window %.0f s\n", str(doc, "policy"),
+               num(doc, "cpus", NULL), num(doc, "cpus", NULL) == 1 ? "" : "s",
+               num(doc, "window_s", NULL));
+        print_sched_header();
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "vms"))
+            print_sched_row(it);
         break;
     case 'v': {
         char *s = cJSON_Print(doc);
@@ -320,6 +392,9 @@ static int cmd_create(const char *sock, bool json, int argc, char **argv)
         { "disk", required_argument, NULL, 'd' }, { "env", required_argument, NULL, 'e' },
         { "add", required_argument, NULL, 'a' }, { "file", required_argument, NULL, 'f' },
         { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+        { "weight", required_argument, NULL, 'W' }, { "cap", required_argument, NULL, 'C' },
+        { "slice", required_argument, NULL, 'S' }, { "period", required_argument, NULL, 'P' },
+        { "extra", no_argument, NULL, 'X' },
         { 0 },
     };
     cJSON *doc = cJSON_CreateObject(), *env = NULL, *disks = NULL, *files = NULL, *args;
@@ -376,6 +451,9 @@ static int cmd_create(const char *sock, bool json, int argc, char **argv)
             cJSON_AddItemToArray(files, f);
             break;
         }
+        case 'W': case 'C': case 'S': case 'P': case 'X':
+            sched_opt(doc, c, optarg);
+            break;
         default: fputs(usage, stderr); goto out;
         }
     }
@@ -702,9 +780,10 @@ int main(int argc, char **argv)
     };
     const char *sock = RV_API_SOCKET_DEFAULT, *cmd, *name = NULL;
     bool json = false, force = false, follow = false;
-    int c, timeout = -1, count = 0;
+    int c, timeout = -1, count = 0, window = 0;
     long bytes = -1;
     char body[128], path[256];
+    cJSON *sched = cJSON_CreateObject();
 
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
@@ -738,6 +817,14 @@ int main(int argc, char **argv)
             bytes = atol(argv[++i]);
         else if (!strcmp(a, "--count") && has_val)
             count = atoi(argv[++i]);
+        else if (!strcmp(a, "--window") && has_val)
+            window = atoi(argv[++i]);
+        else if ((!strcmp(a, "--weight") || !strcmp(a, "--cap") || !strcmp(a, "--slice") ||
+                  !strcmp(a, "--period")) && has_val)
+            sched_opt(sched, a[2] == 'w' ? 'W' : a[2] == 'c' ? 'C' : a[2] == 's' ? 'S' : 'P',
+                      argv[++i]);
+        else if (!strcmp(a, "--extra") || !strcmp(a, "--no-extra"))
+            sched_opt(sched, a[2] == 'e' ? 'X' : 'x', NULL);
         else if (a[0] == '-') {
             fprintf(stderr, "ringctl: %s: unknown option or missing value '%s'\n", cmd, a);
             return 2;
@@ -755,12 +842,25 @@ int main(int argc, char **argv)
                simple(sock, "GET", RV_API_PREFIX "/health", NULL, json, 'v');
     if (!strcmp(cmd, "top"))
         return cmd_top(sock, count);
+    if (!strcmp(cmd, "sched-report")) {
+        snprintf(path, sizeof(path), RV_API_PREFIX "/sched?window=%d", window > 0 ? window : 10);
+        return simple(sock, "GET", path, NULL, json, 'R');
+    }
     if (!name) {
         fprintf(stderr, "ringctl: %s needs a VM NAME\n", cmd);
         return 2;
     }
     if (!strcmp(cmd, "show"))
         return simple(sock, "GET", vm_path(name, ""), NULL, json, 's');
+    if (!strcmp(cmd, "sched")) {
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(sched, "sched");
+        char *b = s ? cJSON_PrintUnformatted(s) : NULL;
+        int st = simple(sock, s ? "PATCH" : "GET", vm_path(name, "/sched"), b, json, 'S');
+
+        free(b);
+        cJSON_Delete(sched);
+        return st;
+    }
     if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
         snprintf(path, sizeof(path), "%s", vm_path(name, !strcmp(cmd, "pause") ? "/pause"
                                                                                : "/resume"));

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon/api/proto.h"
+#include "daemon/sched.h"
 #include "vmm/core/control.h"
 
 /* What an epoll event belongs to: the first member of each watched object. */
@@ -75,6 +76,7 @@ struct daemon {
     struct conn *conns;
     int64_t started_ms;
     bool quit;
+    struct dsched *sched;   /* the host scheduler's board (--sched-policy) */
 };
 
 int64_t now_ms(void);

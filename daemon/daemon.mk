@@ -3,7 +3,8 @@
 # thin client build/ringctl.  HTTP parsing: http_parser; JSON: cJSON.
 DAEMON_SRCS := daemon/serve.c daemon/vmtable.c daemon/supervisor.c daemon/vmconfig.c \
                daemon/api/server.c daemon/api/http.c daemon/api/router.c \
-               daemon/api/system.c daemon/api/vms.c daemon/console.c
+               daemon/api/system.c daemon/api/vms.c daemon/console.c \
+               daemon/sched.c daemon/schedconf.c daemon/api/sched.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_ASAN_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/asan/%.o)
 HOST_LDLIBS += -lhttp_parser -lcjson

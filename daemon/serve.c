@@ -26,7 +26,7 @@
 
 static const char usage_serve[] =
     "usage: ringvisor serve [--socket PATH] [--state-dir DIR] [--group GROUP]\n"
-    "                       [--console-log-max SIZE]\n"
+    "                       [--console-log-max SIZE] [--sched-policy credit|sedf]\n"
     "\n"
     "Run the host daemon: an HTTP/1.1 API with JSON bodies on a UNIX socket\n"
     "(see docs/api.md; `ringctl` is its client).  Each VM runs in its own\n"
@@ -37,6 +37,8 @@ static const char usage_serve[] =
     "  --socket PATH     API socket (default " RV_API_SOCKET_DEFAULT "), mode 0600\n"
     "  --state-dir DIR   VM definitions and console logs (default " RV_API_STATE_DEFAULT ")\n"
     "  --group GROUP     also let GROUP use the socket (mode 0660)\n"
+    "  --sched-policy credit|sedf  how VMs share the CPUs this daemon may use\n"
+    "                    (its taskset; default credit; see docs/sched.md)\n"
     "  --console-log-max SIZE  cap of each VM's console log (default 8M, at least\n"
     "                    64K): past it, the older half is cut away\n"
     "  -h, --help        show this help\n";
@@ -103,6 +105,7 @@ static void loop(struct daemon *d)
                     /* spurious wake-up: nothing expired */
                 }
                 sup_tick(d);
+                dsched_tick(d->sched);
                 server_tick(d);
                 break;
             }
@@ -129,6 +132,7 @@ int daemon_main(int argc, char **argv)
         { "state-dir", required_argument, NULL, 'd' },
         { "group", required_argument, NULL, 'g' },
         { "console-log-max", required_argument, NULL, 'l' },
+        { "sched-policy", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -138,6 +142,8 @@ int daemon_main(int argc, char **argv)
     struct daemon *d;
     sigset_t sigs;
     uint64_t log_max = LOG_MAX_DEFAULT;
+    enum sched_policy policy = SCHED_CREDIT;
+    const char *why, *note;
     int c, err, group = -1, status = 1;
     ssize_t n;
 
@@ -164,6 +170,14 @@ int daemon_main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'p':
+            if (!strcmp(optarg, "credit") || !strcmp(optarg, "sedf")) {
+                policy = optarg[0] == 's' ? SCHED_SEDF : SCHED_CREDIT;
+                break;
+            }
+            fprintf(stderr, "ringvisor serve: --sched-policy: '%s' is not credit or sedf\n",
+                    optarg);
+            return 2;
         case 'h': fputs(usage_serve, stdout); return 0;
         case ':':
             fprintf(stderr, "ringvisor serve: option '%s' needs a value\n", argv[optind - 1]);
@@ -193,6 +207,14 @@ int daemon_main(int argc, char **argv)
         goto out;
     }
     d->exe[n] = '\0';
+    err = dsched_init(&d->sched, d->state_dir, policy, &why, &note);
+    if (err) {
+        fprintf(stderr, "ringvisor serve: scheduler board in '%s': %s: %s\n", d->state_dir, why,
+                strerror(-err));
+        goto out;
+    }
+    if (note)
+        fprintf(stderr, "ringvisor serve: %s\n", note);
 
     /* The signals that end the daemon are read in the loop; SIGPIPE from a
      * vanished client must not kill it. */
@@ -253,6 +275,7 @@ out:
         vmrec_free(v);
     }
     console_exit(d);
+    dsched_exit(d->sched);
     if (d->epfd >= 0)
         close(d->epfd);
     if (d->sig_fd >= 0)

@@ -130,7 +130,7 @@ int sup_spawn(struct daemon *d, struct vmrec *v, char *why, size_t why_size)
         infd = -errno;
     if (!err && infd < 0)
         err = infd;
-    argv = vmconfig_argv(v->config, d->exe, dir, &owned);
+    argv = vmconfig_argv(v->config, d->exe, dir, d->sched ? d->sched->path : NULL, &owned);
     if (!err && !argv)
         err = -ENOMEM;
     if (err) {

@@ -11,6 +11,7 @@
 
 #include "abi/rv_abi.h"
 #include "daemon/api/proto.h"
+#include "daemon/sched.h"
 #include "vmm/core/parse.h"
 
 #define MEM_DEFAULT (64ull << 20)
@@ -196,7 +197,7 @@ static int check_disks(const cJSON *v, struct api_err *e)
 
 static const char *const known_fields[] = {
     "name", "program", "args", "env", "files", "kernel", "initrd", "cmdline",
-    "mem", "cpus", "disks", "interactive", "tty", NULL,
+    "mem", "cpus", "disks", "interactive", "tty", "sched", NULL,
 };
 
 /* Console options, default false: "interactive" keeps the console's input
@@ -204,7 +205,8 @@ static const char *const known_fields[] = {
  * guest treat its console as a terminal (echo, line editing, ^C). */
 static const char *const bool_fields[] = { "interactive", "tty", NULL };
 
-static int check_doc(const cJSON *doc, uint64_t *mem, struct api_err *e)
+static int check_doc(const cJSON *doc, uint64_t *mem, struct sched_params *sched,
+                     struct api_err *e)
 {
     const cJSON *it, *v;
     int r;
@@ -290,6 +292,11 @@ static int check_doc(const cJSON *doc, uint64_t *mem, struct api_err *e)
     for (const char *const *f = bool_fields; *f; f++)
         if ((v = cJSON_GetObjectItemCaseSensitive(doc, *f)) && !cJSON_IsBool(v))
             return api_fail(e, 400, *f, "%s: must be true or false", *f);
+    if ((v = cJSON_GetObjectItemCaseSensitive(doc, "sched"))) {
+        sched_params_default(sched);
+        if ((r = dsched_params_parse(v, sched, "sched.", e)))
+            return r;
+    }
     return 0;
 }
 
@@ -297,10 +304,12 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
 {
     const char *end = NULL;
     cJSON *doc, *v;
+    struct sched_params sched;
     uint64_t mem = 0;
     int r;
 
     *out = NULL;
+    sched_params_default(&sched);
     doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!doc) {
         size_t at = end && end >= json ? (size_t)(end - json) : 0;
@@ -315,7 +324,7 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
         return api_fail(e, 400, "", "malformed JSON: data after the document at byte %zu",
                         (size_t)(end - json));
     }
-    r = check_doc(doc, &mem, e);
+    r = check_doc(doc, &mem, &sched, e);
     if (r) {
         cJSON_Delete(doc);
         return r;
@@ -326,6 +335,10 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
         goto nomem;
     if (!cJSON_GetObjectItemCaseSensitive(doc, "cpus") && !cJSON_AddNumberToObject(doc, "cpus", 1))
         goto nomem;
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "sched");
+    if (!(v = dsched_params_json(&sched)))
+        goto nomem;
+    cJSON_AddItemToObject(doc, "sched", v);
     if (!cJSON_GetObjectItemCaseSensitive(doc, "disks") && !cJSON_AddArrayToObject(doc, "disks"))
         goto nomem;
     for (const char *const *f = bool_fields; *f; f++)
@@ -340,12 +353,19 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
             !cJSON_AddArrayToObject(doc, "files"))
             goto nomem;
     }
-    (void)v;
     *out = doc;
     return 0;
 nomem:
     cJSON_Delete(doc);
     return api_fail(e, 500, "", "out of memory");
+}
+
+/* A malloc'd decimal string, or NULL. */
+static char *fmt_u64(uint64_t x)
+{
+    char *s;
+
+    return asprintf(&s, "%llu", (unsigned long long)x) < 0 ? NULL : s;
 }
 
 void vmconfig_argv_free(char **argv, char **owned)
@@ -356,10 +376,11 @@ void vmconfig_argv_free(char **argv, char **owned)
     free(argv);
 }
 
-char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, char ***owned)
+char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, const char *board,
+                     char ***owned)
 {
     const cJSON *prog = cJSON_GetObjectItemCaseSensitive(cfg, "program"), *v, *it;
-    size_t cap = 32 + 2 * (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "disks"));
+    size_t cap = 48 + 2 * (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "disks"));
     size_t n = 0, no = 0;
     char **argv, **own;
 
@@ -402,6 +423,27 @@ char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, char **
     }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "tty")))
         argv[n++] = "--console-tty";
+    if (board) {
+        struct sched_params p;
+
+        dsched_config_params(cfg, &p);
+        argv[n++] = "--sched-board";
+        argv[n++] = (char *)board;
+        argv[n++] = "--name";
+        argv[n++] = cJSON_GetObjectItemCaseSensitive(cfg, "name")->valuestring;
+        argv[n++] = "--weight";
+        OWN(fmt_u64(p.weight));
+        argv[n++] = "--cap";
+        OWN(fmt_u64(p.cap));
+        if (p.slice_ns) {
+            argv[n++] = "--slice";
+            OWN(fmt_u64(p.slice_ns / 1000000));
+            argv[n++] = "--period";
+            OWN(fmt_u64(p.period_ns / 1000000));
+        }
+        if (p.extra)
+            argv[n++] = "--extra";
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "cmdline"))) {
         argv[n++] = "--cmdline";
         argv[n++] = v->valuestring;

@@ -39,12 +39,14 @@ int vmconfig_parse(const char *json, size_t len, cJSON **out, struct api_err *e)
 
 /*
  * The argument vector that runs normalised config (cfg): (exe) exec|run
- * --control-dir (dir) options... [PROGRAM ARGS...].  Returns a NULL-terminated
+ * --control-dir (dir) options... [PROGRAM ARGS...]; with (board), the VM
+ * joins that scheduler board with its "sched" parameters.  Returns a NULL-terminated
  * malloc'd array of pointers into (cfg) and (exe)/(dir) plus malloc'd option
  * strings listed in (*owned) (free both with vmconfig_argv_free), or NULL when
  * out of memory.
  */
-char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, char ***owned);
+char **vmconfig_argv(const cJSON *cfg, const char *exe, const char *dir, const char *board,
+                     char ***owned);
 void vmconfig_argv_free(char **argv, char **owned);
 
 #endif

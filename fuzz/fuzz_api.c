@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The whole input as a VM config document. */
     if (vmconfig_parse((const char *)data, size, &cfg, &e) == 0) {
-        char **owned, **argv = vmconfig_argv(cfg, "/rv", "/s", &owned);
+        char **owned, **argv = vmconfig_argv(cfg, "/rv", "/s", "/s/sched.board", &owned);
 
         if (!argv)
             abort();

@@ -125,6 +125,10 @@ def api_seeds():
                                        "cmdline": "quiet", "mem": 67108864}).encode()
     yield "config_dup_field", b'{"name":"a","name":"b","program":"/p"}'
     yield "config_bad_types", b'{"name":"a","program":"/p","cpus":1e300,"tty":1,"mem":"1G3"}'
+    yield "config_sched", json.dumps({"name": "s", "program": "/p", "sched": {
+        "weight": 512, "cap": 20, "slice_ms": 10, "period_ms": 100, "extra": True}}).encode()
+    yield "config_sched_bad", b'{"name":"s","program":"/p","sched":{"weight":0,"slice_ms":5,' \
+                              b'"weight":1e99,"bogus":[]}}'
 
     def req(method, path, body=b"", extra=b""):
         head = b"%s %s HTTP/1.1\r\nHost: x\r\n%s" % (method, path, extra)

@@ -7,7 +7,7 @@ UNIT_SRCS := vmm/core/mem.c vmm/core/loader.c vmm/core/hcall.c vmm/core/reqring.
              vmm/core/parse.c vmm/core/bus.c vmm/arch/x86/boot.c \
              vmm/core/iothread.c vmm/dev/pvcon.c vmm/core/cpio.c vmm/core/hostfile.c \
              vmm/core/irq.c vmm/dev/pci_host.c vmm/dev/virtio/queue.c vmm/dev/virtio/pci.c \
-             daemon/api/http.c daemon/vmconfig.c vmm/sched/board.c vmm/sched/policy.c
+             daemon/api/http.c daemon/vmconfig.c daemon/schedconf.c vmm/sched/board.c vmm/sched/policy.c
 UNIT_TEST_SRCS := tests/unit/main.c tests/unit/test_abi.c tests/unit/test_mem.c \
                   tests/unit/test_loader.c tests/unit/test_boot.c \
                   tests/unit/test_hcall.c tests/unit/test_reqring.c \

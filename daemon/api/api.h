@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Routing of one parsed request to its resource (one file per resource:
- * system.c, vms.c) and the reply each builds.  server.c owns the sockets.
+ * system.c, vms.c, sched.c) and the reply each builds.  server.c owns the sockets.
  */
 #ifndef DAEMON_API_API_H
 #define DAEMON_API_API_H
@@ -59,5 +59,6 @@ int api_query(const char *q, const char *key, char *buf, size_t size);
 /* Resources: each returns 1 if (req) was for it (resp filled), else 0. */
 int api_system(struct daemon *d, const struct api_req *req, struct api_resp *resp);
 int api_vms(struct daemon *d, const struct api_req *req, struct api_resp *resp);
+int api_sched(struct daemon *d, const struct api_req *req, struct api_resp *resp);
 
 #endif

@@ -74,7 +74,7 @@ int api_query(const char *q, const char *key, char *buf, size_t size)
 
 void api_handle(struct daemon *d, const struct api_req *req, struct api_resp *resp)
 {
-    if (api_system(d, req, resp) || api_vms(d, req, resp))
+    if (api_system(d, req, resp) || api_sched(d, req, resp) || api_vms(d, req, resp))
         return;
     api_reply_errorf(resp, 404, NULL, "no such route: %.200s", req->path);
 }

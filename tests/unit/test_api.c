@@ -67,7 +67,7 @@ static void test_vmconfig(void)
                      "\"mem\":\"32M\",\"cpus\":2,\"disks\":[\"/d.img,ro\"]}";
 
     CHECK_INT(vmconfig_parse(ok, strlen(ok), &cfg, &e), 0);
-    argv = vmconfig_argv(cfg, "/rv", "/s/vms/a", &owned);
+    argv = vmconfig_argv(cfg, "/rv", "/s/vms/a", NULL, &owned);
     CHECK(argv != NULL);
     CHECK(!strcmp(argv[1], "exec") && !strcmp(argv[3], "/s/vms/a"));
     CHECK(!strcmp(argv[5], "32768K") && !strcmp(argv[7], "2"));

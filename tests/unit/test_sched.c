@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/sched.h"
+#include "daemon/vmconfig.h"
 #include "tests/unit/unit.h"
 #include "vmm/sched/board.h"
 #include "vmm/sched/policy.h"
@@ -384,8 +386,71 @@ static void sched_join_reap(void)
     free(b);
 }
 
+/* The API's scheduling object (daemon/schedconf.c) and a config's "sched". */
+static void sched_json_params(void)
+{
+    static const struct {
+        const char *json, *field;
+    } bad[] = {
+        { "{\"weight\":0}", "weight" },          { "{\"weight\":65536}", "weight" },
+        { "{\"weight\":1.5}", "weight" },        { "{\"weight\":\"x\"}", "weight" },
+        { "{\"cap\":-1}", "cap" },               { "{\"slice_ms\":5}", "period_ms" },
+        { "{\"period_ms\":5}", "slice_ms" },     { "{\"slice_ms\":9,\"period_ms\":5}", "slice_ms" },
+        { "{\"extra\":1}", "extra" },            { "{\"nope\":1}", "nope" },
+        { "{\"weight\":2,\"weight\":3}", "weight" }, { "[]", "" },
+    };
+    struct sched_params p;
+    struct api_err e;
+    cJSON *cfg;
+
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cJSON *o = cJSON_Parse(bad[i].json);
+
+        sched_params_default(&p);
+        CHECK(o != NULL);
+        CHECK(dsched_params_parse(o, &p, "", &e) == -400);
+        if (strcmp(e.field, bad[i].field)) {
+            unit_fail(__FILE__, __LINE__, "%s: field '%s', want '%s'", bad[i].json, e.field,
+                      bad[i].field);
+            cJSON_Delete(o);
+            return;
+        }
+        CHECK_EQ(p.weight, SCHED_WEIGHT_DEFAULT); /* nothing changed */
+        cJSON_Delete(o);
+    }
+    cJSON *o = cJSON_Parse("{\"weight\":512,\"cap\":20,\"slice_ms\":10,\"period_ms\":100,"
+                           "\"extra\":true}");
+    sched_params_default(&p);
+    CHECK(dsched_params_parse(o, &p, "", &e) == 0);
+    cJSON_Delete(o);
+    CHECK_EQ(p.weight, 512);
+    CHECK_EQ(p.cap, 20);
+    CHECK_EQ(p.slice_ns, 10 * MS);
+    CHECK_EQ(p.period_ns, 100 * MS);
+    CHECK_EQ(p.extra, 1);
+
+    static const char doc[] = "{\"name\":\"a\",\"program\":\"/p\",\"sched\":{\"weight\":0}}";
+    CHECK(vmconfig_parse(doc, sizeof(doc) - 1, &cfg, &e) == -400);
+    CHECK(!strcmp(e.field, "sched.weight"));
+    static const char ok[] = "{\"name\":\"a\",\"program\":\"/p\"}";
+    CHECK(vmconfig_parse(ok, sizeof(ok) - 1, &cfg, &e) == 0);
+    dsched_config_params(cfg, &p); /* normalised: present, with the defaults */
+    CHECK_EQ(p.weight, SCHED_WEIGHT_DEFAULT);
+    CHECK(cJSON_GetObjectItemCaseSensitive(cfg, "sched") != NULL);
+
+    char **owned, **argv = vmconfig_argv(cfg, "/rv", "/s/vms/a", "/s/sched.board", &owned);
+    bool board = false;
+
+    for (unsigned i = 0; argv && argv[i]; i++)
+        board |= !strcmp(argv[i], "--sched-board") && !strcmp(argv[i + 1], "/s/sched.board");
+    vmconfig_argv_free(argv, owned);
+    cJSON_Delete(cfg);
+    CHECK(board);
+}
+
 void suite_sched(void)
 {
+    RUN(sched_json_params);
     RUN(sched_credit_weights);
     RUN(sched_credit_cap);
     RUN(sched_sedf_slices);
