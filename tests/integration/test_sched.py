@@ -208,3 +208,30 @@ def test_exec_sched_options_checked(tmp_path):
     r = subprocess.run([str(RINGVISOR), "exec", "--sched-board", board, "--weight", "100",
                         spin, "0.2"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "spin:" in r.stdout, r.stderr
+
+
+def test_paused_or_killed_vm_hands_its_cpu_on(daemon):
+    d = daemon()
+    a = create(d, "a", [])
+    b = create(d, "b", [])
+    time.sleep(0.5)
+    st, v = d.call("POST", "/v1/vms/a/pause")
+    assert st == 200, v
+    sa, sb = measure([a, b], 1.0)
+    # A paused vCPU holds no grant (if it did, b would get nothing); b's
+    # figure is what the host's CPU 0 has left after its other work.
+    assert sa < 0.02 and sb > 0.5, (sa, sb)
+    st, v = d.call("POST", "/v1/vms/a/resume")
+    assert st == 200, v
+    time.sleep(0.3)
+    x, y = normalised(measure([a, b], 2.0))
+    assert abs(x - 0.5) < 0.05, (x, y)
+    # A VM process killed while it holds the CPU: the other gets it back
+    # (the next waiter or the daemon frees the dead VM's entries).
+    os.kill(a, 9)
+    d.wait_state("a", {"crashed"})
+    time.sleep(0.3)
+    sb, = measure([b], 1.0)
+    assert sb > 0.5, sb
+    st, rep = d.call("GET", "/v1/sched")
+    assert [v["name"] for v in rep["vms"]] == ["b"], rep

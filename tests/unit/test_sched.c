@@ -6,6 +6,7 @@
  * out exact here; the VM tests then check them on real VMs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -155,6 +156,7 @@ static void sim_run(struct sim *s, uint64_t ns)
             uint64_t used = s->now - s->start[who];
 
             sched_charge(s->b, s->vm[who], used, s->now);
+            e->mark = s->now; /* as member.c's charge() does */
             s->in_burst[who] += used;
             if (s->burst[who] && s->in_burst[who] >= s->burst[who]) {
                 s->in_burst[who] = 0;
@@ -169,7 +171,7 @@ static void sim_run(struct sim *s, uint64_t ns)
                 begin(who);
             }
         } else if (e->state == SV_BLOCKED) {
-            sched_wakeup(s->b, s->vm[who]);
+            sched_wakeup(s->b, s->vm[who], s->now);
             sched_set_state(s->b, idx, SV_WAITING, s->now);
             sched_dispatch(s->b, s->now, &fake_ops);
         } else {
@@ -305,6 +307,30 @@ static void sched_wakeup_preempts(void)
     sim_run(s, 2000 * MS);
     CHECK(s->preempts > 100);
     CHECK(s->b->vm[s->vm[c]].wait_ns < 500 * MS / 1000 * 2 + 100 * MS);
+    sim_free(s);
+}
+
+/* A VM paused for a second comes back even with the other, not a second ahead. */
+static void sched_pause_banks_nothing(void)
+{
+    struct sim *s = sim_new(SCHED_CREDIT, 1);
+    uint64_t u[MAXV];
+    int a = sim_add(s, 256, 0, 0, 0, false), idx;
+
+    sim_add(s, 256, 0, 0, 0, false);
+    sim_run(s, 500 * MS);
+    idx = (int)s->b->vm[s->vm[a]].first_vcpu;
+    sched_set_state(s->b, idx, SV_OFF, s->now);
+    sched_dispatch(s->b, s->now, &fake_ops);
+    sim_run(s, 1000 * MS);
+    sched_wakeup(s->b, s->vm[a], s->now); /* what the gate does on resume */
+    sched_set_state(s->b, idx, SV_WAITING, s->now);
+    sched_dispatch(s->b, s->now, &fake_ops);
+    snap(s, u);
+    sim_run(s, 1000 * MS);
+    if (getenv("SIMDEBUG"))
+        printf("a %.3f b %.3f\n", share(s, a, u, 1000 * MS), share(s, 1, u, 1000 * MS));
+    NEAR(share(s, a, u, 1000 * MS), 0.5, 0.02);
     sim_free(s);
 }
 
@@ -456,6 +482,7 @@ void suite_sched(void)
     RUN(sched_sedf_slices);
     RUN(sched_block_before_slice_end);
     RUN(sched_wakeup_preempts);
+    RUN(sched_pause_banks_nothing);
     RUN(sched_requested);
     RUN(sched_params_rules);
     RUN(sched_join_reap);

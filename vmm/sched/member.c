@@ -211,6 +211,8 @@ bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
             l->cpu_mark = thread_cpu_ns();
             arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
         } else {
+            /* Back from a pause (or starting): no credit for the time off. */
+            sched_wakeup(b, s->vm, now);
             sched_set_state(b, l->idx, SV_WAITING, now);
             sched_dispatch(b, now, &sched_host_ops);
         }
@@ -334,7 +336,7 @@ void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
     if (b->vcpu[l->idx].state == SV_BLOCKED) {
         charge(s, l, now);
         disarm(l->cpu_timer);
-        sched_wakeup(b, s->vm);
+        sched_wakeup(b, s->vm, now);
         sched_set_state(b, l->idx, SV_WAITING, now);
         sched_dispatch(b, now, &sched_host_ops);
     }

@@ -35,7 +35,7 @@ void sched_charge(struct sched_board *b, int vm, uint64_t ns, uint64_t now)
         v->left -= g;
         ns -= g; /* only time beyond the guarantee is extra time */
         if (ns)
-            sched_wakeup(b, vm); /* nor does the guarantee bank extra time */
+            sched_wakeup(b, vm, now); /* nor does the guarantee bank extra time */
     }
     v->vtime += scaled(ns, v->p.weight);
 }
@@ -118,10 +118,15 @@ void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, u
     __atomic_add_fetch(&e->grant, 1, __ATOMIC_RELEASE);
 }
 
-void sched_wakeup(struct sched_board *b, int vm)
+static void advance_vclock(struct sched_board *b, uint64_t now);
+
+void sched_wakeup(struct sched_board *b, int vm, uint64_t now)
 {
     struct sched_vm *v = &b->vm[vm];
 
+    /* The others may have run on alone, extending their slices without a
+     * dispatch: bring the clock up to them first. */
+    advance_vclock(b, now);
     if (b->vclock > SCHED_SLEEP_BONUS_NS && v->vtime < b->vclock - SCHED_SLEEP_BONUS_NS)
         v->vtime = b->vclock - SCHED_SLEEP_BONUS_NS;
 }

@@ -56,7 +56,7 @@ uint64_t sched_slice(struct sched_board *b, int vm, uint64_t now);
 void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, uint64_t now);
 
 /* A VM whose vCPU wakes after blocking does not bank the time it slept. */
-void sched_wakeup(struct sched_board *b, int vm);
+void sched_wakeup(struct sched_board *b, int vm, uint64_t now);
 
 /*
  * Hand free CPUs to the best eligible waiting vCPUs, then ask the worst
