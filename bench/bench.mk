@@ -11,6 +11,8 @@
 #               on the image and inside ringos on a file of it (issue 4)
 #   progs/sleeper     prints a line and sleeps: the VM the daemon starts
 #               in the control-API benchmark (issue 5)
+#   build/progs/spin, wakelat  (tests/progs) CPU-bound and interactive VMs
+#               of the scheduler benchmark (issue 6, bench/sched_bench.py)
 BENCH_PROGS := $(BUILD)/bench/kvm-floor $(BUILD)/bench/cpuloop \
 	$(BUILD)/bench/pvm-floor $(BUILD)/bench/spawn
 BENCH_GUEST_PROGS := $(BUILD)/bench/progs/microbench $(BUILD)/bench/progs/diskbench \
@@ -37,6 +39,7 @@ $(BUILD)/bench/progs/%: bench/progs/%.c bench/bench.mk
 
 .PHONY: bench-progs
 bench-progs: $(BENCH_PROGS) $(BENCH_GUEST_PROGS) $(BUILD)/userland/hello \
+	$(BUILD)/progs/spin $(BUILD)/progs/wakelat \
 	$(BUILD)/tools/mkinitrd
 
 bench: all bench-progs

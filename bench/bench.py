@@ -26,6 +26,7 @@ import time
 
 import disk_bench
 import exec_bench
+import sched_bench
 import serve_bench
 # ---- Every command line the benchmark runs is built here ------------------
 
@@ -90,8 +91,9 @@ ROWS["issue2"] = ISSUE2_VARIANTS
 ROWS.update(exec_bench.ROWS)
 ROWS.update(disk_bench.ROWS)
 ROWS.update(serve_bench.ROWS)
+ROWS.update(sched_bench.ROWS)
 VARIANT_ORDER = ISSUE2_VARIANTS + exec_bench.VARIANTS + disk_bench.VARIANTS \
-    + serve_bench.VARIANTS
+    + serve_bench.VARIANTS + sched_bench.VARIANTS
 
 
 # ---- Running one process ----------------------------------------------------
@@ -596,6 +598,7 @@ DOC_SECTIONS = [
     ("issue3", "## Issue 3: `ringvisor exec` and system calls"),
     ("issue4", "## Issue 4: disk I/O"),
     ("issue5", "## Issue 5: the control API: create latency and VM capacity"),
+    ("issue6", "## Issue 6: the host scheduler: fairness and wake-up latency"),
 ]
 
 
@@ -624,7 +627,7 @@ def write_docs(path, blocks):
            "same benchmark without rewriting this file); see `bench/README.md` for "
            "what each row measures. Raw samples are in `build/bench/results.json` of "
            "the run. Each section says when and on what it was measured; "
-           "`--only issue2`, `--only issue3`, `--only issue4` or `--only issue5` rewrites "
+           "`--only issue2`, `--only issue3`, `--only issue4`, `--only issue5` or `--only issue6` rewrites "
            "just that section.", ""]
     for tag, title in DOC_SECTIONS:
         text = blocks.get(tag, kept.get(tag))
@@ -646,7 +649,7 @@ def main():
                     help="row(s) to run: boot|1, floor|2, qemu|3, qemu-kvm, qemu-tcg, "
                          "cpuloop|4, rss, issue2 (all of those); issue3 = exec (hello, "
                          "qemu-linux) + syscalls (pvm-floor and the microbenchmarks); "
-                         "issue4 = disk; issue5 = serve "
+                         "issue4 = disk; issue5 = serve; issue6 = sched "
                          "(repeatable or comma-separated)")
     ap.add_argument("--kernel", help="guest image: passed to ringvisor as --kernel "
                                      "and to QEMU (default: ringvisor's demo, BUILD/ringos.elf)")
@@ -676,6 +679,9 @@ def main():
     # So does the control-daemon benchmark (it starts its own daemon).
     serve = bool(set(variants) & set(serve_bench.VARIANTS))
     variants = [v for v in variants if v not in serve_bench.VARIANTS]
+    # And the scheduler benchmark (many VMs pinned to one or two CPUs).
+    sched = bool(set(variants) & set(sched_bench.VARIANTS))
+    variants = [v for v in variants if v not in sched_bench.VARIANTS]
     cmds = {v: c for v, c in build_commands(args).items() if v in variants}
     info = machine_info()
 
@@ -745,6 +751,14 @@ def main():
         if progress:
             print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
+    res6 = None
+    if sched:
+        log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
+            if progress else None
+        res6 = sched_bench.run(args.build, runs, log)
+        if progress:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+
     s = summarise({v: rs for v, rs in samples.items() if v not in exec_bench.VARIANTS}, runs)
     s3 = exec_bench.summarise(samples)
     pairs = [n["cpuloop_ns"] / g["cpuloop_ns"]
@@ -785,13 +799,18 @@ def main():
             print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}")
         print("\n".join(["", "Issue 5: the control API: create latency and VM capacity"]
                         + serve_bench.render(res5, text_table, md=False)))
+    if res6:
+        if not (issue2 or issue3 or res4 or res5):
+            print(f"ringvisor benchmark: {info['date']}, commit {info['commit']}")
+        print("\n".join(["", "Issue 6: the host scheduler: fairness and wake-up latency"]
+                        + sched_bench.render(res6, text_table, md=False)))
 
     os.makedirs(os.path.join(args.build, "bench"), exist_ok=True)
     path = os.path.join(args.build, "bench", "results.json")
     with open(path, "w") as f:
         json.dump({"machine": info, "runs": runs, "commands": cmds,
                    "summary": dict(s, **s3), "samples": samples, "disk": res4,
-                   "serve": res5},
+                   "serve": res5, "sched": res6},
                   f, indent=1)
     print(f"\nraw samples: {path}")
     if args.write_docs:
@@ -819,12 +838,19 @@ def main():
                 + ["", "### Commands", ""]
                 + [f"- `{k}`: `{' '.join(shlex.quote(a) for a in c)}`"
                    for k, c in res5.get("commands", {}).items()])
+        if res6:
+            blocks["issue6"] = "\n".join(
+                run_info_md(info, res6["runs"])
+                + sched_bench.render(res6, md_table, md=True)
+                + ["", "### Commands", ""]
+                + [f"- {k}: `{c}`" for k, c in res6.get("commands", {}).items()])
         write_docs(os.path.join("docs", "benchmarks.md"), blocks)
         print("wrote docs/benchmarks.md")
 
     ok4 = res4 is not None and any(c["n_ok"] for c in res4.get("cells", {}).values())
     ok5 = res5 is not None and bool(res5.get("latency", {}).get("reply_ms"))
-    return 0 if ok4 or ok5 or any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
+    ok6 = res6 is not None and any(c["n_ok"] for c in res6.get("cells", {}).values())
+    return 0 if ok4 or ok5 or ok6 or any(e["n_ok"] for e in list(s.values()) + list(s3.values())) else 1
 
 
 if __name__ == "__main__":
