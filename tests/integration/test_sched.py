@@ -235,3 +235,23 @@ def test_paused_or_killed_vm_hands_its_cpu_on(daemon):
     assert sb > 0.5, sb
     st, rep = d.call("GET", "/v1/sched")
     assert [v["name"] for v in rep["vms"]] == ["b"], rep
+
+
+def test_daemon_restart_keeps_the_schedule(daemon):
+    d = daemon()
+    a = create(d, "a", [], {"weight": 256})
+    b = create(d, "b", [], {"weight": 768})
+    d.proc.kill()
+    d.proc.wait()
+    # The VMs keep their shares without the daemon: the board is theirs.
+    time.sleep(0.5)
+    x, y = normalised(measure([a, b], 2.0))
+    assert abs(x - 0.25) < 0.04, (x, y)
+    d.start()
+    st, v = d.call("PATCH", "/v1/vms/a/sched", {"weight": 768})
+    assert st == 200, v
+    time.sleep(0.3)
+    x, y = normalised(measure([a, b], 2.0))
+    assert abs(x - 0.5) < 0.05, (x, y)
+    st, rep = d.call("GET", "/v1/sched?window=1")
+    assert st == 200 and {v["name"] for v in rep["vms"]} == {"a", "b"}, rep
