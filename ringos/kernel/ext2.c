@@ -744,7 +744,7 @@ long ext2_read(struct inode *ip, uint64_t off, uint64_t ubuf, size_t n)
     bool seq = first == ip->ra_next && (first > 0 || last > first);
     /* A direct read needs no read-ahead: the whole of it goes to the
      * device at once, and the host reads ahead of a sequential reader. */
-    bool direct = n >= EXT2_DIRECT_MIN && (ubuf - off) % bs == 0;
+    bool direct = n >= EXT2_DIRECT_MIN && (ubuf - off) % bs == 0 && current && current->mm;
     uint64_t end = direct ? first : seq ? (size + bs - 1) / bs : last + 1;
     uint64_t span = (uint64_t)EXT2_RA_WINDOW * EXT2_RA_WINDOWS;
     if (end > first + 1)

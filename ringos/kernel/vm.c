@@ -434,6 +434,7 @@ uint64_t vm_pin_write(struct mm *mm, uint64_t va, uint64_t len, void **pages, st
 {
     uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = start;
     unsigned n = 0;
+    bool stale = false;
 
     if (!len || !uaccess_range_ok(va, len))
         return 0;
@@ -441,6 +442,7 @@ uint64_t vm_pin_write(struct mm *mm, uint64_t va, uint64_t len, void **pages, st
         uint64_t *pte = vm_walk(mm, end, false);
         if (!pte || (*pte & (PTE_P | PTE_W)) != (PTE_P | PTE_W)) {
             /* What a user write would do: fill, or break copy-on-write. */
+            stale |= pte && (*pte & PTE_P);
             if (vm_fault(mm, end, true, false))
                 break;
             pte = vm_walk(mm, end, false);
@@ -453,6 +455,13 @@ uint64_t vm_pin_write(struct mm *mm, uint64_t va, uint64_t len, void **pages, st
         pages[n++] = pg;
         end += PAGE_SIZE;
     }
+    /* A copy-on-write break moved a present PTE to a new page.  A fault the
+     * CPU takes drops the entry it faulted on; this one was not taken, so
+     * the old read-only mapping may live on in a TLB (and in kvm_pvm's
+     * shadow tables, until the next flush): the program would read the old
+     * page, not the one the device fills. */
+    if (stale)
+        vm_tlb_shootdown(mm);
     if (!n)
         return 0;
     *pin = (struct vm_pin){ .start = start, .end = end, .next = mm->pins };
