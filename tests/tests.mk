@@ -7,5 +7,8 @@ include tests/unit/ringos/ringos_unit.mk
 
 TEST_BINS := $(BUILD)/asan/ringvisor $(BUILD)/tests/unit-tests $(BUILD)/asan/tests/unit-tests fuzz-build userland progs $(BUILD)/tests/ringos-unit-tests
 
+# pytest finds the build through RINGVISOR_BUILD (tests/conftest.py), so
+# `make BUILD=dir test` tests what it just built; absolute, since tests may
+# change directory.
 test: all $(TEST_BINS)
-	$(PYTHON) -m pytest -q -rs tests
+	RINGVISOR_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -rs tests
