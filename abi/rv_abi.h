@@ -225,12 +225,19 @@ _Static_assert(sizeof(struct rv_dev) == 64, "rv_dev layout");
  * for want of work writes RV_SCHED_BLOCK, so the host's scheduler gives its
  * CPU to another VM while it sleeps, and writes RV_SCHED_WAKE once the halt
  * has returned, to ask for a CPU again.  Each is an exit (~35 us on kvm_pvm).
- * Only a hint: the host charges the CPU time a vCPU actually consumes, and a
- * vCPU that runs on after BLOCK without WAKE is made to wait its turn.
+ * A 32-bit write may carry, above the op, when the guest's timer is due:
+ * RV_SCHED_BLOCK | us << RV_SCHED_US_SHIFT (0: no timer).  On kvm_pvm the
+ * host notices a halted vCPU's timer only when the CPU's running vCPU next
+ * leaves the guest; with the hint it makes that happen on time.
+ * All of it is a hint: the host charges the CPU time a vCPU actually
+ * consumes, and a vCPU that runs on after BLOCK without WAKE is made to wait
+ * its turn.
  */
-#define RV_PORT_SCHED 0x0518u /* outb: RV_SCHED_BLOCK or RV_SCHED_WAKE */
+#define RV_PORT_SCHED 0x0518u /* outb or outl: RV_SCHED_BLOCK or RV_SCHED_WAKE */
 #define RV_SCHED_BLOCK 1u
 #define RV_SCHED_WAKE 2u
+#define RV_SCHED_OP_MASK 3u
+#define RV_SCHED_US_SHIFT 2u  /* BLOCK: microseconds until the guest's timer */
 
 #define RV_HC_NOP 0u           /* ret = 0 */
 #define RV_HC_POWEROFF 1u      /* arg0 = exit status 0..255; does not return */

@@ -32,6 +32,7 @@ struct cpu {
     bool online;
     bool need_resched;         /* preempt the current thread at its return to user mode */
     bool timer_armed;          /* the one-shot LAPIC timer is counting */
+    uint64_t timer_due;        /* ... and is due then (time_ns) */
     volatile bool halted;      /* in the idle hlt: a new runnable thread needs an IPI */
     volatile bool flush_req;   /* TLB shootdown pending: reload CR3, then clear */
 };

@@ -281,8 +281,10 @@ static void proc_timer_arm(void)
     for (struct proc *p = procs; p; p = p->next)
         if (p->state == P_SLEEPING && p->wake_ns && p->wake_ns < next)
             next = p->wake_ns;
-    apic_timer_oneshot(next > now + 20000 ? next - now : 20000);
+    next = next > now + 20000 ? next : now + 20000;
+    apic_timer_oneshot(next - now);
     this_cpu()->timer_armed = true;
+    this_cpu()->timer_due = next;
 }
 
 static void proc_timer_start(void)

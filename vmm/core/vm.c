@@ -203,9 +203,13 @@ static int port_sched(struct vcpu *vcpu, void *opaque, uint64_t port,
         memset(data, 0xff, len);
         return 0;
     }
-    if (len == 1 && data[0] == RV_SCHED_BLOCK)
-        sched_vcpu_block(&vm->sched, &vcpu->sched);
-    else if (len == 1 && data[0] == RV_SCHED_WAKE)
+    uint32_t v = 0;
+
+    if (len == 1 || len == 4)
+        memcpy(&v, data, len); /* x86 is little-endian: the low byte first */
+    if ((v & RV_SCHED_OP_MASK) == RV_SCHED_BLOCK)
+        sched_vcpu_block(&vm->sched, &vcpu->sched, v >> RV_SCHED_US_SHIFT);
+    else if ((v & RV_SCHED_OP_MASK) == RV_SCHED_WAKE)
         sched_vcpu_wake(&vm->sched, &vcpu->sched);
     return 0;
 }
@@ -471,7 +475,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const char **why,
             *kind = VM_ERR_INPUT;
             goto fail;
         }
-        err = bus_register(&vm->bus, BUS_PIO, RV_PORT_SCHED, 1, port_sched, vm);
+        err = bus_register(&vm->bus, BUS_PIO, RV_PORT_SCHED, 4, port_sched, vm);
         if (err) {
             *why = "cannot register the scheduler port";
             goto fail;

@@ -23,7 +23,7 @@
 #include <sys/types.h>
 
 #define SCHED_BOARD_MAGIC 0x42535652u /* "RVSB" */
-#define SCHED_BOARD_VERSION 1u
+#define SCHED_BOARD_VERSION 2u
 #define SCHED_MAX_VMS 512u
 #define SCHED_MAX_VCPUS 2048u
 #define SCHED_NAME_MAX 64u
@@ -63,6 +63,7 @@ struct sched_vcpu {
     uint32_t pad;
     uint64_t since;     /* CLOCK_MONOTONIC ns of the last state change */
     uint64_t mark;      /* ... and of the last charge while running */
+    uint64_t wake_at;   /* SV_BLOCKED: when the guest said its timer is due, or 0 */
 };
 
 struct sched_vm {

@@ -31,21 +31,40 @@ struct host_sched_attr {
 #define WAKE_SLICE_NS 100000ull /* the host's shortest fair-class slice */
 
 /*
- * A halted vCPU's thread waits in the host kernel; its wake-up needs a host
- * CPU before it can tell us anything, and the host's EEVDF scheduler lets a
- * running thread finish its slice (up to a timer tick, 4 ms at HZ=250) before
- * a waking one of the same slice gets in.  A shorter requested slice makes
- * the wake-up preempt at once; it changes latency, not the share.  (0: the
- * host's default.)  Best effort: a kernel without custom slices ignores it.
+ * A halted vCPU's thread sleeps in the host kernel; when its guest's timer
+ * fires, the thread needs a host CPU before the guest can even tell us it
+ * woke.  The host lets a vCPU that is in the guest keep its CPU until it
+ * next leaves the guest (on kvm_pvm up to a host tick, 4 ms at HZ=250), and
+ * any thread woken meanwhile (a VM's main thread, woken by every signal
+ * through its signalfd) may run first.  So from its block notice to its
+ * wake notice a vCPU thread runs as a real-time thread (SCHED_FIFO 1): its
+ * wake-up preempts at once.  It only decides who runs first, not how much:
+ * the time is charged as any other, and a guest that runs on without its
+ * wake notice is demoted after SCHED_BLOCK_CPU_NS of CPU.  Without the
+ * privilege (CAP_SYS_NICE), the shortest fair-class slice is the next best
+ * thing (sched_setattr's runtime, Linux 6.12+); it only makes the wake-up
+ * preempt sooner.
  */
-static void host_slice(uint64_t ns)
+static void host_boost(struct sched_member *s, bool on)
 {
-    struct host_sched_attr a = { .size = sizeof(a), .policy = SCHED_OTHER, .runtime = ns };
+    struct host_sched_attr a = { .size = sizeof(a), .policy = SCHED_OTHER };
 
+    if (on && !s->no_fifo) {
+        a.policy = SCHED_FIFO;
+        a.priority = 1;
+        if (syscall(SYS_sched_setattr, 0, &a, 0) == 0)
+            return;
+        s->no_fifo = true; /* not permitted: do not ask again */
+        a.policy = SCHED_OTHER;
+        a.priority = 0;
+    }
+    a.runtime = on ? WAKE_SLICE_NS : 0;
     syscall(SYS_sched_setattr, 0, &a, 0);
 }
 
-#define GATE_RECHECK_NS 100000000ull /* a waiter looks for dead holders this often */
+#define GATE_RECHECK_NS 100000000ull
+#define WAKE_KICK_LAG_NS 20000ull /* after the guest timer's host hrtimer */
+#define WAKE_HINT_MIN_US 100u /* a waiter looks for dead holders this often */
 #define MIN_TIMER_NS 50000ull
 
 int sched_member_join(struct sched_member *s, const char *path, enum sched_policy policy,
@@ -156,6 +175,35 @@ static uint64_t charge(struct sched_member *s, struct sched_vcpu_local *l, uint6
     return cpu;
 }
 
+/*
+ * The next time a blocked vCPU's guest timer is due (its BLOCK hint), or
+ * UINT64_MAX.  On kvm_pvm the host kernel wakes a halted vCPU's thread on
+ * time but lets it run only when the running vCPU next leaves the guest (a
+ * host tick later, up to 4 ms): so the runner leaves the guest then.
+ */
+static uint64_t next_wake(const struct sched_board *b, uint64_t now)
+{
+    uint64_t t = UINT64_MAX;
+
+    for (uint32_t i = 0; i < b->hw_vcpu; i++)
+        if (b->vcpu[i].state == SV_BLOCKED && b->vcpu[i].wake_at > now &&
+            b->vcpu[i].wake_at < t)
+            t = b->vcpu[i].wake_at;
+    return t;
+}
+
+/* Arm the slice timer for (ns) from now, or for the next guest wake-up
+ * before that. */
+static void arm_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64_t ns,
+                      uint64_t now)
+{
+    uint64_t w = next_wake(s->map.b, now);
+
+    if (w != UINT64_MAX && w + WAKE_KICK_LAG_NS - now < ns)
+        ns = w + WAKE_KICK_LAG_NS - now;
+    arm(l->slice_timer, ns > MIN_TIMER_NS ? ns : MIN_TIMER_NS);
+}
+
 /* Just granted, or extended: run for the policy's slice from now. */
 static void start_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
 {
@@ -167,7 +215,7 @@ static void start_slice(struct sched_member *s, struct sched_vcpu_local *l, uint
     /* A guest that halts without telling us uses no CPU: the wall clock
      * bounds how long it can sit on a grant it does not use. */
     l->wall_end = now + 2 * slice;
-    arm(l->slice_timer, slice);
+    arm_slice(s, l, slice, now);
 }
 
 /*
@@ -289,11 +337,11 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
             /* Early (it shared its CPU, or a stale signal): the rest of it. */
             uint64_t a = l->cpu_end - cpu, w = l->wall_end - now;
 
-            arm(l->slice_timer, (a < w ? a : w) > MIN_TIMER_NS ? (a < w ? a : w) : MIN_TIMER_NS);
+            arm_slice(s, l, a < w ? a : w, now);
         }
     } else if (e->state == SV_BLOCKED && thread_cpu_ns() - l->cpu_mark >= SCHED_BLOCK_CPU_NS) {
         /* It runs but never said it woke: it now waits like everyone. */
-        host_slice(0);
+        host_boost(s, false);
         charge(s, l, now);
         l->guest_blocked = false;
         l->cpu_end = 0;
@@ -303,11 +351,17 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
     sched_unlock(b);
 }
 
-void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l)
+void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us)
 {
     struct sched_board *b = s->map.b;
     uint64_t now = sched_now();
 
+    /*
+     * Boost first: the CPU we hand on wakes a thread that would otherwise
+     * preempt this one before it is back in KVM_RUN to halt, and it could
+     * then sit runnable, its guest's timer unseen, for a host tick.
+     */
+    host_boost(s, true);
     sched_lock(b);
     if (settle_revoked(s, l, now) || b->vcpu[l->idx].state == SV_RUNNING) {
         if (b->vcpu[l->idx].state == SV_RUNNING)
@@ -315,12 +369,12 @@ void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l)
         l->guest_blocked = true;
         l->cpu_end = 0;
         sched_set_state(b, l->idx, SV_BLOCKED, now);
+        /* Hints too soon to matter are not worth a runner's exit. */
+        if (wake_us >= WAKE_HINT_MIN_US)
+            b->vcpu[l->idx].wake_at = now + (uint64_t)wake_us * 1000;
         disarm(l->slice_timer);
         arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
         sched_dispatch(b, now, &sched_host_ops);
-        sched_unlock(b);
-        host_slice(WAKE_SLICE_NS);
-        return;
     }
     sched_unlock(b);
 }
@@ -330,7 +384,7 @@ void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
     struct sched_board *b = s->map.b;
     uint64_t now = sched_now();
 
-    host_slice(0);
+    host_boost(s, false);
     sched_lock(b);
     l->guest_blocked = false;
     if (b->vcpu[l->idx].state == SV_BLOCKED) {

@@ -22,6 +22,7 @@ struct sched_member {
     struct sched_map map;
     int vm;                 /* our struct sched_vm */
     int first;              /* our first struct sched_vcpu */
+    bool no_fifo;           /* SCHED_FIFO was refused (no CAP_SYS_NICE) */
 };
 
 struct sched_vcpu_local {
@@ -53,8 +54,9 @@ void sched_vcpu_exit(struct sched_member *s, struct sched_vcpu_local *l);
 bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l);
 /* After KVM_RUN ended with EINTR: take the scheduler signal and act on it. */
 void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l);
-/* The guest's notices (RV_PORT_SCHED). */
-void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l);
+/* The guest's notices (RV_PORT_SCHED); (wake_us): its timer is due then, 0
+ * if none. */
+void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us);
 void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l);
 /* Give up the CPU and stop asking (pause, stop). */
 void sched_vcpu_release(struct sched_member *s, struct sched_vcpu_local *l);

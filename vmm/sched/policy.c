@@ -115,6 +115,7 @@ void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, u
     e->state = state;
     e->since = now;
     e->preempt = 0;
+    e->wake_at = 0;
     __atomic_add_fetch(&e->grant, 1, __ATOMIC_RELEASE);
 }
 

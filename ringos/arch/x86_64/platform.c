@@ -2,6 +2,8 @@
 /* The ordinary ring-0 platform (hardware KVM, QEMU TCG) and the choice between it and kvm_pvm. */
 #include "boot.h"
 #include "platform.h"
+#include "smp.h"
+#include "time.h"
 #include "x86.h"
 
 const struct platform_ops *platform = &ring0_platform_ops;
@@ -49,8 +51,17 @@ void cpu_idle(void)
     bool sched = boot.features & RV_FEAT_SCHED;
 
     console_kick();
-    if (sched)
-        outb(RV_PORT_SCHED, RV_SCHED_BLOCK);
+    if (sched) {
+        /* Tell the host when our timer is due, so it can see the wake-up. */
+        struct cpu *c = this_cpu();
+        uint64_t now = time_ns(), us = 0;
+
+        if (c->timer_armed && c->timer_due > now)
+            us = (c->timer_due - now) / 1000 + 1;
+        if (us >= 1u << (32 - RV_SCHED_US_SHIFT))
+            us = 0;
+        outl(RV_PORT_SCHED, RV_SCHED_BLOCK | (uint32_t)us << RV_SCHED_US_SHIFT);
+    }
     platform->idle();
     if (sched)
         outb(RV_PORT_SCHED, RV_SCHED_WAKE);
