@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmm/sched/policy.h"
 
@@ -41,6 +42,12 @@ int dsched_init(struct dsched **out, const char *state_dir, enum sched_policy po
     if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
         n = (uint32_t)CPU_COUNT(&cpus);
     err = sched_board_open(&s->map, s->path, policy, n, why);
+    if (err == -EINVAL && unlink(s->path) == 0) {
+        /* A board of another ringvisor version: VM processes that still map
+         * it go on sharing among themselves; new ones get a new board. */
+        *note = "replaced a scheduler board of another ringvisor version";
+        err = sched_board_open(&s->map, s->path, policy, n, why);
+    }
     if (err) {
         free(s);
         return err;

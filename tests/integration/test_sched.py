@@ -255,3 +255,16 @@ def test_daemon_restart_keeps_the_schedule(daemon):
     assert abs(x - 0.5) < 0.05, (x, y)
     st, rep = d.call("GET", "/v1/sched?window=1")
     assert st == 200 and {v["name"] for v in rep["vms"]} == {"a", "b"}, rep
+
+
+def test_daemon_replaces_a_board_of_another_version(tmp_path):
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "sched.board").write_bytes(b"\0" * 4096)
+    d = PinnedDaemon(tmp_path)
+    try:
+        d.start()
+        st, rep = d.call("GET", "/v1/sched")
+        assert st == 200 and rep["policy"] == "credit" and rep["vms"] == [], rep
+        assert b"replaced a scheduler board" in (tmp_path / "daemon.log").read_bytes()
+    finally:
+        cleanup(d)
