@@ -276,6 +276,30 @@ static void vq_signal_suppression(void)
     CHECK(vq_should_signal(&q));
 }
 
+/* A device that holds an interrupt back asks later whether it is still
+ * wanted: no once the driver has taken the entries and moved used_event. */
+static void vq_signal_pending_later(void)
+{
+    setup();
+    q.event_idx = true;
+    set(0, BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+    offer(0, 0);
+    CHECK_INT(vq_pop(&q, &e), 1);
+    *avail16(2 + QSIZE) = 0; /* the driver wants the next one */
+    CHECK(!vq_signal_pending(&q));
+    vq_push(&q, 0, 8);
+    CHECK_INT(vq_used_event(&q), 0);
+    CHECK(vq_signal_pending(&q));
+    CHECK(vq_signal_pending(&q)); /* asking changes nothing */
+    *avail16(2 + QSIZE) = 1;      /* it took entry 0 on its own */
+    CHECK_INT(vq_used_event(&q), 1);
+    CHECK(!vq_signal_pending(&q));
+    vq_push(&q, 0, 8);
+    CHECK(vq_signal_pending(&q));
+    CHECK(vq_should_signal(&q));
+    CHECK(!vq_signal_pending(&q)); /* signalled */
+}
+
 /* EVENT_IDX, the other way: the device publishes avail_event so that the
  * driver kicks for the next entry (without it the driver stops kicking). */
 static void vq_avail_event(void)
@@ -576,6 +600,7 @@ void suite_virtq(void)
     RUN(vq_indirect);
     RUN(vq_ring_checked_on_every_use);
     RUN(vq_signal_suppression);
+    RUN(vq_signal_pending_later);
     RUN(vq_avail_event);
     RUN(vq_copy_across_buffers);
     RUN(pci_config_space);

@@ -28,8 +28,8 @@ struct iothread {
 };
 
 int iothread_init(struct iothread *io) __attribute__((warn_unused_result));
-/* Serve eventfd (fd) with (fn): it is read (reset) before fn runs.  Call
- * before iothread_start(). */
+/* Serve eventfd or timerfd (fd) with (fn): it is read (reset) before fn
+ * runs.  Call before iothread_start(). */
 int iothread_add(struct iothread *io, int fd, void (*fn)(void *), void *opaque)
     __attribute__((warn_unused_result));
 /* Serve any pollable (fd) with (fn), which must consume what is readable.

@@ -28,6 +28,13 @@ struct vblk {
      * back, and whether that sync_file_range is still running. */
     uint64_t wb_lo, wb_hi;
     bool wb_busy;
+    /* Interrupt moderation (blk.c, HOLD_NS): a timerfd the I/O thread
+     * serves (-1: none, answer at once), whether answers wait for it now,
+     * and the eager answers left before the next try. */
+    int timer_fd;
+    bool lazy, timer_armed;
+    unsigned eager_left, probe_every, fails;
+    uint16_t hold_event;
 };
 
 /* Open (path) and put a virtio-blk function named (name) on (host). */

@@ -183,15 +183,14 @@ void vq_push(struct vq *q, uint16_t head, uint32_t written)
     __atomic_store_n((uint16_t *)(used + 2), q->used_idx, __ATOMIC_RELEASE);
 }
 
-bool vq_should_signal(struct vq *q)
+/* Does the driver's wish ask for an interrupt for the entries pushed since
+ * used idx was (old)?  (Honours VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event
+ * with EVENT_IDX.) */
+static bool wants_signal(const struct vq *q, uint16_t old)
 {
-    const uint8_t *avail;
-    uint16_t old = q->signalled, flags, event;
+    const uint8_t *avail = mem_gpa(q->mem, q->avail, AVAIL_BYTES(q->size));
+    uint16_t flags, event;
 
-    if (!vq_check(q))
-        return false;
-    avail = mem_gpa(q->mem, q->avail, AVAIL_BYTES(q->size));
-    q->signalled = q->used_idx;
     /* Store (used idx) then load (the driver's wish): x86 needs a full fence
      * here, or we may read a stale "no interrupt" and the driver sleeps. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -202,6 +201,31 @@ bool vq_should_signal(struct vq *q)
     }
     memcpy(&flags, avail, 2);
     return !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+bool vq_should_signal(struct vq *q)
+{
+    uint16_t old = q->signalled;
+
+    if (!vq_check(q))
+        return false;
+    q->signalled = q->used_idx;
+    return wants_signal(q, old);
+}
+
+uint16_t vq_used_event(struct vq *q)
+{
+    uint16_t event = 0;
+
+    if (q->event_idx && vq_check(q))
+        memcpy(&event, (const uint8_t *)mem_gpa(q->mem, q->avail, AVAIL_BYTES(q->size)) + 4 +
+                           2 * q->size, 2);
+    return event;
+}
+
+bool vq_signal_pending(struct vq *q)
+{
+    return q->signalled != q->used_idx && vq_check(q) && wants_signal(q, q->signalled);
 }
 
 /* Copy between (buf) and the iovecs (iov, n) from byte (off) of their data. */

@@ -71,6 +71,13 @@ void vq_push(struct vq *q, uint16_t head, uint32_t written);
 /* After pushes: should the driver get an interrupt?  (Honours
  * VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX.) */
 bool vq_should_signal(struct vq *q);
+/* Would vq_should_signal() say yes now?  It changes nothing: a device that
+ * holds back an interrupt asks this later; with EVENT_IDX the answer turns
+ * to no once the driver has taken what was pushed on its own. */
+bool vq_signal_pending(struct vq *q);
+/* The driver's used_event now (0 without EVENT_IDX): it moves each time the
+ * driver has taken entries and asks for the next. */
+uint16_t vq_used_event(struct vq *q);
 
 /* Copy up to (len) bytes from the out buffers of (e), starting at byte
  * (off) of the out data, into (dst); returns the number copied. */
