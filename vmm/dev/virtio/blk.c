@@ -40,17 +40,21 @@ enum { VIRTIO_BLK_S_OK = 0, VIRTIO_BLK_S_IOERR = 1, VIRTIO_BLK_S_UNSUPP = 2 };
  * as the rest of a 4 KiB read (delivery, the trap that takes one held while
  * interrupts were off, the EOI write): ~40 us of guest time, measured.  A
  * busy ringos takes completions on its own each time it queues a request
- * (its driver reaps the used ring and moves used_event).  So answers wait
- * up to HOLD_NS for the driver to take them, and the hold goes on while it
- * keeps taking some.  A hold the driver ignored (it sleeps, waiting for
- * these very answers) ends in the interrupt; two in a row and the device
- * answers at once for the next probe_every answers, a count that doubles
- * (up to PROBE_MAX) each time the next try fails too: a guest with one
- * request at a time pays two holds per PROBE_MAX requests.
+ * (its driver reaps the used ring and moves used_event).  So answers to
+ * small requests (HOLD_BYTES at most: for a big one the interrupt is noise)
+ * wait up to HOLD_NS for the driver to take them, and the hold goes on while
+ * it keeps taking some.  Not for a driver with one request at a time (the
+ * last SERIAL requests each came with nothing else outstanding): it waits
+ * for that very answer.  A hold the driver ignored (it sleeps, or its vCPU
+ * was preempted) ends in the interrupt; two in a row and the device answers
+ * at once for the next probe_every answers, a count that doubles (up to
+ * PROBE_MAX) each time the next try fails too.
  */
 #define HOLD_NS 200000
+#define HOLD_BYTES (16u << 10)
+#define SERIAL 16
 #define PROBE_MIN 16
-#define PROBE_MAX 1024
+#define PROBE_MAX 256
 /* Written bytes after which the host starts writing them back (write-behind). */
 #define WRITE_BEHIND (8u << 20)
 
@@ -282,8 +286,9 @@ static void blk_write_behind(struct vblk *b, uint64_t off, uint32_t len)
     (void)io_uring_submit(&b->ring);
 }
 
-/* Answer what io_uring has finished (lock held); how many were. */
-static unsigned blk_reap(struct vblk *b)
+/* Answer what io_uring has finished (lock held); how many were.  *big
+ * counts those that moved more than HOLD_BYTES. */
+static unsigned blk_reap(struct vblk *b, unsigned *big)
 {
     struct io_uring_cqe *cqe;
     unsigned done = 0;
@@ -307,17 +312,19 @@ static unsigned blk_reap(struct vblk *b)
         b->inflight--;
         if (ok && r->type == VIRTIO_BLK_T_OUT)
             blk_write_behind(b, r->off, r->len);
+        *big += r->len > HOLD_BYTES;
         req_done(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, ok ? r->written : 0);
         done++;
     }
     return done;
 }
 
-/* (n) requests were answered (lock held): interrupt now, or hold the
- * interrupt back (see HOLD_NS). */
-static void blk_answered(struct vblk *b, unsigned n)
+/* (n) requests were answered, (big) of them more than HOLD_BYTES (lock
+ * held): interrupt now, or hold the interrupt back (see HOLD_NS). */
+static void blk_answered(struct vblk *b, unsigned n, unsigned big)
 {
-    if (b->timer_fd < 0 || !b->lazy || !b->pci.vq[0].event_idx) {
+    if (b->timer_fd < 0 || !b->lazy || !b->pci.vq[0].event_idx || big ||
+        (!b->timer_armed && b->serial >= SERIAL)) {
         vpci_signal_queue(&b->pci, 0);
         b->eager_left = b->eager_left > n ? b->eager_left - n : 0;
         b->lazy = b->timer_fd >= 0 && !b->eager_left;
@@ -349,7 +356,7 @@ static void blk_hold_end(void *opaque)
         b->fails = 0;
         b->probe_every = PROBE_MIN;
         if (vq_signal_pending(q))
-            blk_answered(b, 0);
+            blk_answered(b, 0, 0);
     } else {
         vpci_signal_queue(&b->pci, 0);
         if (++b->fails >= 2) {
@@ -364,7 +371,7 @@ static void blk_hold_end(void *opaque)
 static void blk_notify(struct vpci *v, uint16_t q)
 {
     struct vblk *b = v->dev;
-    unsigned queued = 0, done_now = 0;
+    unsigned queued = 0, done_now = 0, big = 0;
 
     /* One request per free slot; the pool is as large as the largest queue,
      * so a slot is always free while the ring has entries. */
@@ -380,11 +387,17 @@ static void blk_notify(struct vpci *v, uint16_t q)
             break;
         b->free = r->next_free;
         r->queue = q;
+        /* Anything else outstanding (in flight, or answered and held)? */
+        if (b->inflight > b->wb_busy || b->timer_armed)
+            b->serial = 0;
+        else if (b->serial < SERIAL)
+            b->serial++;
         if (blk_start(b, r)) {
             queued++;
             b->inflight++;
         } else {
             done_now++;
+            big++; /* answered at once: no reason to wait */
         }
         if (v->status & VIRTIO_STATUS_NEEDS_RESET)
             break;
@@ -394,9 +407,9 @@ static void blk_notify(struct vpci *v, uint16_t q)
     /* Page-cache hits complete inside the submit: answer them now rather
      * than after another trip through the completion eventfd. */
     if (queued)
-        done_now += blk_reap(b);
+        done_now += blk_reap(b, &big);
     if (done_now)
-        blk_answered(b, done_now);
+        blk_answered(b, done_now, big);
 }
 
 /* Completions, on the I/O thread. */
@@ -405,9 +418,9 @@ static void blk_complete(void *opaque)
     struct vblk *b = opaque;
 
     pthread_mutex_lock(&b->pci.lock);
-    unsigned n = blk_reap(b);
+    unsigned big = 0, n = blk_reap(b, &big);
     if (n)
-        blk_answered(b, n);
+        blk_answered(b, n, big);
     pthread_mutex_unlock(&b->pci.lock);
 }
 
@@ -432,6 +445,7 @@ static void blk_reset(struct vpci *v)
     }
     b->lazy = false;
     b->eager_left = b->probe_every = PROBE_MIN;
+    b->serial = 0;
     b->free = NULL;
     for (unsigned i = 0; b->reqs && i < VQ_MAX_SIZE; i++)
         req_free(b, &b->reqs[i]);

@@ -29,11 +29,12 @@ struct vblk {
     uint64_t wb_lo, wb_hi;
     bool wb_busy;
     /* Interrupt moderation (blk.c, HOLD_NS): a timerfd the I/O thread
-     * serves (-1: none, answer at once), whether answers wait for it now,
-     * and the eager answers left before the next try. */
+     * serves (-1: none, answer at once), whether answers may wait for it
+     * now, whether one waits, the eager answers left before the next try,
+     * and the requests in a row that came alone (up to SERIAL). */
     int timer_fd;
     bool lazy, timer_armed;
-    unsigned eager_left, probe_every, fails;
+    unsigned eager_left, probe_every, fails, serial;
     uint16_t hold_event;
 };
 
