@@ -412,6 +412,29 @@ static void sched_join_reap(void)
     free(b);
 }
 
+/* A holder that stops checking in (SIGSTOP) loses its grant to a waiter. */
+static void sched_stuck_holder(void)
+{
+    struct sched_board *b = calloc(1, sizeof(*b));
+    struct sched_params p;
+    int f1, f2;
+
+    cur = NULL;
+    sched_board_init(b, SCHED_CREDIT, 1);
+    sched_params_default(&p);
+    sched_join(b, getpid(), "stopped", &p, 1, 0, &f1);
+    sched_join(b, getpid(), "waiting", &p, 1, 0, &f2);
+    sched_set_state(b, f1, SV_RUNNING, 1000);
+    sched_set_state(b, f2, SV_WAITING, 1000);
+    CHECK_INT(sched_revoke_stuck(b, 1000 + SCHED_STUCK_NS / 2, &sched_host_ops), 0);
+    CHECK_EQ(b->vcpu[f1].state, SV_RUNNING);
+    CHECK_INT(sched_revoke_stuck(b, 2000 + SCHED_STUCK_NS, &sched_host_ops), 1);
+    CHECK_EQ(b->vcpu[f1].state, SV_OFF); /* not granted again until it asks */
+    CHECK_EQ(b->vcpu[f2].state, SV_RUNNING);
+    CHECK_EQ(b->nr_running, 1);
+    free(b);
+}
+
 /* The API's scheduling object (daemon/schedconf.c) and a config's "sched". */
 static void sched_json_params(void)
 {
@@ -486,4 +509,5 @@ void suite_sched(void)
     RUN(sched_requested);
     RUN(sched_params_rules);
     RUN(sched_join_reap);
+    RUN(sched_stuck_holder);
 }

@@ -201,6 +201,9 @@ static void arm_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64
 
     if (w != UINT64_MAX && w + WAKE_KICK_LAG_NS - now < ns)
         ns = w + WAKE_KICK_LAG_NS - now;
+    /* Check in well within SCHED_STUCK_NS, even in a long SEDF slice. */
+    if (ns > SCHED_STUCK_NS / 2)
+        ns = SCHED_STUCK_NS / 2;
     arm(l->slice_timer, ns > MIN_TIMER_NS ? ns : MIN_TIMER_NS);
 }
 
@@ -289,8 +292,9 @@ bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
             return false;
         }
         if (err == ETIMEDOUT) {
-            /* Holders that died without giving their grants back. */
+            /* Holders that died, or stopped, without giving their grants back. */
             sched_reap(b, now);
+            sched_revoke_stuck(b, now, &sched_host_ops);
             sched_dispatch(b, now, &sched_host_ops);
         }
     }

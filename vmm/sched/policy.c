@@ -251,6 +251,27 @@ void sched_dispatch(struct sched_board *b, uint64_t now, const struct sched_ops 
     }
 }
 
+int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_ops *ops)
+{
+    int n = 0;
+
+    for (uint32_t i = 0; i < b->hw_vcpu; i++) {
+        struct sched_vcpu *e = &b->vcpu[i];
+
+        /* A running vCPU's slice timer makes it check in at least every
+         * 2 * slice of wall time (member.c). */
+        if (e->state == SV_RUNNING && now > e->mark + SCHED_STUCK_NS) {
+            /* Off, not waiting: it asks again when it runs again. */
+            sched_set_state(b, (int)i, SV_OFF, now);
+            ops->preempt(b, (int)i);
+            n++;
+        }
+    }
+    if (n)
+        sched_dispatch(b, now, ops);
+    return n;
+}
+
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now)
 {
     struct sched_vcpu *e = &b->vcpu[vcpu];

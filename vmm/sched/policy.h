@@ -64,6 +64,15 @@ void sched_wakeup(struct sched_board *b, int vm, uint64_t now);
  */
 void sched_dispatch(struct sched_board *b, uint64_t now, const struct sched_ops *ops);
 
+/*
+ * Take the grants of running vCPUs that have not checked in for
+ * SCHED_STUCK_NS (a VM process stopped with SIGSTOP, or starved by the host
+ * for that long) and hand them on; returns how many.  The loser is off the
+ * board until it runs again and asks (it is charged what it used).
+ */
+#define SCHED_STUCK_NS (5 * SCHED_SLICE_NS)
+int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_ops *ops);
+
 /* At the end of its slice: should running entry (vcpu) give up its CPU? */
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now);
 
