@@ -287,3 +287,20 @@ def test_stopped_vm_process_loses_its_cpu(daemon):
     time.sleep(0.3)
     x, y = normalised(measure([a, b], 2.0))
     assert abs(x - 0.5) < 0.05, (x, y)
+
+
+def test_board_under_asan(tmp_path):
+    """Two VMs of the ASan+UBSan build share a board: join, slices, blocking
+    (the guest sleeps), leave; no sanitizer report."""
+    asan = BUILD / "asan" / "ringvisor"
+    if not asan.exists():
+        pytest.skip(f"{asan} is missing: run make test")
+    board = str(tmp_path / "board")
+    procs = [subprocess.Popen([str(asan), "exec", "--sched-board", board, *extra, prog(PROGS, p), *a],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for extra, p, a in ((["--weight", "512"], "spin", ["1.5"]),
+                                 (["--cap", "50"], "wakelat", ["300", "1.5"]))]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err.decode()
+        assert b"ERROR: AddressSanitizer" not in err and b"runtime error" not in err, err
