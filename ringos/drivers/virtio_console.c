@@ -28,6 +28,10 @@ static struct {
     uint8_t *rxbuf, *txbuf;
     bool tx_busy[VCON_NBUF];
     unsigned ntx; /* transmit buffers in use: at most the queue size */
+    /* A received buffer the tty had no room for: its bytes from rx_off to
+     * rx_len are still to be taken, and it goes back to the device after. */
+    uint8_t *rx_held;
+    uint32_t rx_off, rx_len;
     bool dead; /* the device broke or stopped taking output */
 } vcon;
 
@@ -39,16 +43,32 @@ static bool vcon_rx_post(uint8_t *buf)
     return virtq_add(&vcon.rx, &b, 0, 1, buf) == 0;
 }
 
-/* Pass what the device received to the tty and repost the buffers (interrupts off). */
+/*
+ * Pass what the device received to the tty and repost the buffers it took
+ * in full (interrupts off).  A buffer the tty cannot take yet is held, not
+ * reposted: the device runs out of buffers and stops reading the host's
+ * input, so a reader slower than its input loses nothing (tty_poll(), after
+ * each read, brings us back here).
+ */
 static void vcon_rx_drain(void)
 {
-    uint8_t *buf;
-    uint32_t len;
     bool any = false;
 
-    while ((buf = virtq_get(&vcon.rx, &len))) {
-        /* Never trust the used length past our buffer. */
-        tty_receive(buf, MIN(len, (uint32_t)VCON_BUF));
+    for (;;) {
+        if (!vcon.rx_held) {
+            uint32_t len;
+
+            vcon.rx_held = virtq_get(&vcon.rx, &len);
+            if (!vcon.rx_held)
+                break;
+            vcon.rx_off = 0;
+            vcon.rx_len = MIN(len, (uint32_t)VCON_BUF); /* never trust it past our buffer */
+        }
+        vcon.rx_off += tty_receive(vcon.rx_held + vcon.rx_off, vcon.rx_len - vcon.rx_off);
+        if (vcon.rx_off < vcon.rx_len)
+            break; /* the tty is full */
+        uint8_t *buf = vcon.rx_held;
+        vcon.rx_held = NULL;
         if (!vcon_rx_post(buf))
             break;
         any = true;

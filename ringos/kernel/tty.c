@@ -58,6 +58,18 @@ static void tty_echo(const char *s, size_t n)
         console_write(s, n);
 }
 
+/*
+ * Room for one more input byte?  tty_queue() drops what does not fit, so
+ * input is taken only while the queue can hold the pending line and this
+ * byte (a newline or ^D moves the line there); the rest waits at its source
+ * (the host's ring or virtio buffers), whose producer then stops reading
+ * its own input: a slow reader is flow control, never lost bytes.
+ */
+static bool tty_room(void)
+{
+    return sizeof(rq) - (rq_w - rq_r) > line_len;
+}
+
 static void tty_queue(const uint8_t *s, size_t n)
 {
     for (size_t i = 0; i < n && rq_w - rq_r < sizeof(rq); i++)
@@ -119,11 +131,14 @@ static void tty_input(uint8_t c)
     }
 }
 
-/* Copy what the host published; tell it when we freed a full ring. */
+/* Copy what the host published, as far as there is room; tell it when we
+ * freed space in a full ring. */
 static void tty_drain(void)
 {
+    /* Flags before prod: with EOF seen, prod is the final one. */
+    uint32_t flags = __atomic_load_n(&ring->flags, __ATOMIC_ACQUIRE);
     uint32_t prod = __atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE);
-    uint32_t cons = ring->cons;
+    uint32_t cons = ring->cons, first = cons;
     uint32_t avail = prod - cons;
 
     if (avail > RV_IN_RING_SIZE) {
@@ -132,14 +147,24 @@ static void tty_drain(void)
         host_eof = true;
         return;
     }
-    for (; cons != prod; cons++)
+    for (; cons != prod && tty_room(); cons++)
         tty_input(ring->data[cons % RV_IN_RING_SIZE]);
     /* Release: the host may reuse the slots only after we copied them. */
     __atomic_store_n(&ring->cons, cons, __ATOMIC_RELEASE);
-    if (ring->flags & RV_IN_EOF)
+    if ((flags & RV_IN_EOF) && cons == prod)
         host_eof = true;
-    if (avail == RV_IN_RING_SIZE)
-        outb(RV_PORT_KICK, 1);
+    /*
+     * The host stops reading its input when it finds the ring full, and
+     * waits for a kick.  It may have found it full against our old cons
+     * (filling it while we copied), so look at prod after the store: store
+     * then load needs a full fence on x86.  With nothing taken there is no
+     * room to offer; the drain that takes something kicks.
+     */
+    if (cons != first) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE) - first >= RV_IN_RING_SIZE)
+            outb(RV_PORT_KICK, 1);
+    }
     proc_wakeup(&rq);
 }
 
@@ -165,11 +190,14 @@ void tty_input_start(void)
     proc_timer_keepalive();
 }
 
-void tty_receive(const uint8_t *s, size_t n)
+size_t tty_receive(const uint8_t *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i;
+
+    for (i = 0; i < n && tty_room(); i++)
         tty_input(s[i]);
     proc_wakeup(&rq);
+    return i;
 }
 
 void tty_init(void)
@@ -242,6 +270,7 @@ long tty_read(uint64_t ubuf, size_t n, bool nonblock)
         if (nl)
             break; /* canonical reads end at a line */
     }
+    tty_poll(); /* input that waited for room comes in now, not at the next tick */
     irq_restore(f);
     return done;
 }
