@@ -229,15 +229,20 @@ _Static_assert(sizeof(struct rv_dev) == 64, "rv_dev layout");
  * RV_SCHED_BLOCK | us << RV_SCHED_US_SHIFT (0: no timer).  On kvm_pvm the
  * host notices a halted vCPU's timer only when the CPU's running vCPU next
  * leaves the guest; with the hint it makes that happen on time.
+ * Better, a 32-bit read of the port is a BLOCK with the microseconds in
+ * %ebx, and answers whether the WAKE is needed: RV_SCHED_R_WAKE set, or 0
+ * when the vCPU has used less than its share and may simply run on after
+ * its halt (Xen credit's BOOST: one exit per idle period instead of two).
  * All of it is a hint: the host charges the CPU time a vCPU actually
- * consumes, and a vCPU that runs on after BLOCK without WAKE is made to wait
- * its turn.
+ * consumes, and a vCPU that runs on after BLOCK without a WAKE it was told
+ * to send is made to wait its turn.
  */
-#define RV_PORT_SCHED 0x0518u /* outb or outl: RV_SCHED_BLOCK or RV_SCHED_WAKE */
+#define RV_PORT_SCHED 0x0518u /* outb/outl: RV_SCHED_BLOCK or _WAKE; inl: BLOCK */
 #define RV_SCHED_BLOCK 1u
 #define RV_SCHED_WAKE 2u
 #define RV_SCHED_OP_MASK 3u
 #define RV_SCHED_US_SHIFT 2u  /* BLOCK: microseconds until the guest's timer */
+#define RV_SCHED_R_WAKE 1u    /* inl's answer: write RV_SCHED_WAKE after the halt */
 
 #define RV_HC_NOP 0u           /* ret = 0 */
 #define RV_HC_POWEROFF 1u      /* arg0 = exit status 0..255; does not return */

@@ -412,6 +412,31 @@ static void sched_join_reap(void)
     free(b);
 }
 
+/* Who may run on at once after a halt (the wake notice skipped). */
+static void sched_entitlement(void)
+{
+    struct sched_board *b = calloc(1, sizeof(*b));
+    struct sched_params p;
+    int f1, f2, a, c;
+
+    cur = NULL;
+    sched_board_init(b, SCHED_CREDIT, 1);
+    sched_params_default(&p);
+    a = sched_join(b, getpid(), "a", &p, 1, 0, &f1);
+    c = sched_join(b, getpid(), "c", &p, 1, 0, &f2);
+    sched_set_state(b, f2, SV_RUNNING, 0);
+    sched_charge(b, c, 50 * MS, 50 * MS);
+    b->vcpu[f2].mark = 60 * MS; /* charged up to then, as member.c does */
+    sched_charge(b, a, 10 * MS, 50 * MS);
+    CHECK(sched_entitled(b, a, 50 * MS));   /* behind the busy one */
+    sched_charge(b, a, 60 * MS, 60 * MS);
+    CHECK(!sched_entitled(b, a, 60 * MS));  /* ahead of it now */
+    b->vm[a].p.cap = 10;
+    b->vm[a].vtime = 0;
+    CHECK(!sched_entitled(b, a, 60 * MS));  /* over its cap in this window */
+    free(b);
+}
+
 /* A holder that stops checking in (SIGSTOP) loses its grant to a waiter. */
 static void sched_stuck_holder(void)
 {
@@ -510,4 +535,5 @@ void suite_sched(void)
     RUN(sched_params_rules);
     RUN(sched_join_reap);
     RUN(sched_stuck_holder);
+    RUN(sched_entitlement);
 }

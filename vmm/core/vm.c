@@ -200,7 +200,16 @@ static int port_sched(struct vcpu *vcpu, void *opaque, uint64_t port,
 
     (void)port;
     if (!is_write) {
-        memset(data, 0xff, len);
+        /* inl: a block that answers whether the wake notice is wanted. */
+        uint32_t r = RV_SCHED_R_WAKE, us = 0;
+        struct kvm_regs regs;
+
+        if (len == 4 && ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0) {
+            us = (uint32_t)regs.rbx;
+            r = sched_vcpu_block(&vm->sched, &vcpu->sched, us, true) ? RV_SCHED_R_WAKE : 0;
+        }
+        memset(data, 0, len);
+        memcpy(data, &r, len < 4 ? len : 4);
         return 0;
     }
     uint32_t v = 0;
@@ -208,7 +217,7 @@ static int port_sched(struct vcpu *vcpu, void *opaque, uint64_t port,
     if (len == 1 || len == 4)
         memcpy(&v, data, len); /* x86 is little-endian: the low byte first */
     if ((v & RV_SCHED_OP_MASK) == RV_SCHED_BLOCK)
-        sched_vcpu_block(&vm->sched, &vcpu->sched, v >> RV_SCHED_US_SHIFT);
+        (void)sched_vcpu_block(&vm->sched, &vcpu->sched, v >> RV_SCHED_US_SHIFT, false);
     else if ((v & RV_SCHED_OP_MASK) == RV_SCHED_WAKE)
         sched_vcpu_wake(&vm->sched, &vcpu->sched);
     return 0;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -41,14 +42,35 @@ int sched_board_init(struct sched_board *b, enum sched_policy policy, uint32_t n
         return -err;
     b->size = sizeof(*b);
     b->policy = policy;
-    b->nr_cpus = nr_cpus ? nr_cpus : 1;
+    b->nr_cpus = nr_cpus ? (nr_cpus < SCHED_MAX_CPUS ? nr_cpus : SCHED_MAX_CPUS) : 1;
+    for (uint32_t i = 0; i < SCHED_MAX_CPUS; i++) {
+        b->cpu_id[i] = (int32_t)i;
+        b->slot_vcpu[i] = -1;
+    }
     b->version = SCHED_BOARD_VERSION;
     __atomic_store_n(&b->magic, SCHED_BOARD_MAGIC, __ATOMIC_RELEASE);
     return 0;
 }
 
+uint32_t sched_board_take_cpus(struct sched_board *b)
+{
+    cpu_set_t set;
+    uint32_t n = 0;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        for (int c = 0; c < CPU_SETSIZE && n < SCHED_MAX_CPUS; c++)
+            if (CPU_ISSET(c, &set))
+                b->cpu_id[n++] = c;
+    if (n == 0)
+        b->cpu_id[n++] = 0;
+    b->nr_cpus = n;
+    for (uint32_t i = 0; i < SCHED_MAX_CPUS; i++)
+        b->slot_vcpu[i] = -1;
+    return n;
+}
+
 int sched_board_open(struct sched_map *m, const char *path, enum sched_policy policy,
-                     uint32_t nr_cpus, const char **why)
+                     const char **why)
 {
     struct stat st;
     void *p;
@@ -83,13 +105,15 @@ int sched_board_open(struct sched_map *m, const char *path, enum sched_policy po
     }
     m->b = p;
     if (st.st_size == 0) {
-        err = sched_board_init(m->b, policy, nr_cpus);
+        err = sched_board_init(m->b, policy, 1);
         if (err) {
             *why = "cannot initialise the scheduler board's lock";
             goto fail;
         }
+        sched_board_take_cpus(m->b);
     } else if (m->b->magic != SCHED_BOARD_MAGIC || m->b->version != SCHED_BOARD_VERSION ||
                m->b->size != sizeof(struct sched_board) || m->b->nr_cpus == 0 ||
+               m->b->nr_cpus > SCHED_MAX_CPUS ||
                m->b->policy > SCHED_SEDF || m->b->hw_vm > SCHED_MAX_VMS ||
                m->b->hw_vcpu > SCHED_MAX_VCPUS) {
         err = -EINVAL;
@@ -194,6 +218,8 @@ int sched_join(struct sched_board *b, pid_t pid, const char *name,
     for (uint32_t i = first; i < first + nr_vcpus; i++) {
         memset(&b->vcpu[i], 0, sizeof(b->vcpu[i]));
         b->vcpu[i].state = SV_OFF;
+        b->vcpu[i].slot = -1;
+        b->vcpu[i].cpu = -1;
         b->vcpu[i].vm = (int32_t)vm;
         b->vcpu[i].since = now;
     }
@@ -243,6 +269,20 @@ int sched_find_pid(const struct sched_board *b, pid_t pid)
 
 static void host_wake(struct sched_board *b, int vcpu)
 {
+    const struct sched_vcpu *e = &b->vcpu[vcpu];
+
+    /* A thread granted a CPU slot wakes up on that CPU: left on the CPU it
+     * last ran on, it could wait there behind another granted vCPU for a
+     * host tick before it could move itself. */
+    if (b->nr_cpus > 1 && e->state == SV_RUNNING && e->tid > 0 && e->slot >= 0 &&
+        (uint32_t)e->slot < SCHED_MAX_CPUS && b->cpu_id[e->slot] >= 0 &&
+        b->cpu_id[e->slot] < CPU_SETSIZE) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(b->cpu_id[e->slot], &set);
+        sched_setaffinity(e->tid, sizeof(set), &set);
+    }
     /* Not FUTEX_PRIVATE: the waiter is in another process. */
     syscall(SYS_futex, &b->vcpu[vcpu].grant, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }

@@ -23,10 +23,11 @@
 #include <sys/types.h>
 
 #define SCHED_BOARD_MAGIC 0x42535652u /* "RVSB" */
-#define SCHED_BOARD_VERSION 2u
+#define SCHED_BOARD_VERSION 3u
 #define SCHED_MAX_VMS 512u
 #define SCHED_MAX_VCPUS 2048u
 #define SCHED_NAME_MAX 64u
+#define SCHED_MAX_CPUS 64u    /* host CPUs a board hands out */
 
 enum sched_policy { SCHED_CREDIT = 0, SCHED_SEDF = 1 };
 
@@ -60,10 +61,12 @@ struct sched_vcpu {
     int32_t vm;         /* index of its struct sched_vm */
     int32_t tid;        /* the vCPU thread, for a preemption signal */
     uint32_t preempt;   /* asked to give up its grant at the next check */
-    uint32_t pad;
+    int32_t cpu;        /* the host CPU its thread was last seen on */
     uint64_t since;     /* CLOCK_MONOTONIC ns of the last state change */
     uint64_t mark;      /* ... and of the last charge while running */
     uint64_t wake_at;   /* SV_BLOCKED: when the guest said its timer is due, or 0 */
+    int32_t slot;       /* SV_RUNNING: which of the board's CPUs it holds, else -1 */
+    int32_t pad2;
 };
 
 struct sched_vm {
@@ -89,11 +92,13 @@ struct sched_board {
     uint32_t magic, version;
     uint32_t size;               /* sizeof(struct sched_board) */
     uint32_t policy;             /* enum sched_policy, host-wide */
-    uint32_t nr_cpus;            /* grants that may be held at once */
+    uint32_t nr_cpus;            /* grants that may be held at once: one per CPU */
     uint32_t nr_running;
     uint32_t hw_vm, hw_vcpu;     /* scans stop at these high-water marks */
     uint64_t vclock;             /* credit: the virtual time of the busiest
                                   * demand; a waking VM starts near it */
+    int32_t cpu_id[SCHED_MAX_CPUS];  /* the host CPU of each grant slot */
+    int32_t slot_vcpu[SCHED_MAX_CPUS]; /* the entry holding each slot, or -1 */
     pthread_mutex_t lock;        /* robust and process-shared */
     struct sched_vm vm[SCHED_MAX_VMS];
     struct sched_vcpu vcpu[SCHED_MAX_VCPUS];
@@ -106,15 +111,19 @@ struct sched_map {
 };
 
 /*
- * Open the board at (path), creating and initialising it (policy, nr_cpus)
- * if it does not exist or is empty.  An existing board keeps its policy and
- * CPU count.  Returns 0 or -errno with (*why) set.
+ * Open the board at (path), creating and initialising it (policy, the CPUs
+ * of this process's affinity) if it does not exist or is empty.  An existing
+ * board keeps its policy and CPUs.  Returns 0 or -errno with (*why) set.
  */
 int sched_board_open(struct sched_map *m, const char *path, enum sched_policy policy,
-                     uint32_t nr_cpus, const char **why) __attribute__((warn_unused_result));
+                     const char **why) __attribute__((warn_unused_result));
 void sched_board_close(struct sched_map *m);
-/* Initialise the board at (b) (also for unit tests, on private memory). */
+/* Initialise the board at (b) (also for unit tests, on private memory)
+ * with host CPUs 0..nr_cpus-1. */
 int sched_board_init(struct sched_board *b, enum sched_policy policy, uint32_t nr_cpus);
+/* Hand out the CPUs this process may use (its affinity); lock held, no VM
+ * running.  Returns how many. */
+uint32_t sched_board_take_cpus(struct sched_board *b);
 
 /* Take and drop the board lock; a holder that died is recovered from. */
 void sched_lock(struct sched_board *b);

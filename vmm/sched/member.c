@@ -45,10 +45,13 @@ struct host_sched_attr {
  * thing (sched_setattr's runtime, Linux 6.12+); it only makes the wake-up
  * preempt sooner.
  */
-static void host_boost(struct sched_member *s, bool on)
+static void host_boost(struct sched_member *s, struct sched_vcpu_local *l, bool on)
 {
     struct host_sched_attr a = { .size = sizeof(a), .policy = SCHED_OTHER };
 
+    if (l->boosted == on)
+        return;
+    l->boosted = on;
     if (on && !s->no_fifo) {
         a.policy = SCHED_FIFO;
         a.priority = 1;
@@ -63,6 +66,7 @@ static void host_boost(struct sched_member *s, bool on)
 }
 
 #define GATE_RECHECK_NS 100000000ull
+#define BOOST_MAX_NS 1000000ull /* a woken vCPU's SCHED_FIFO outlasts no exit, nor this */
 #define WAKE_KICK_LAG_NS 20000ull /* after the guest timer's host hrtimer */
 #define WAKE_HINT_MIN_US 100u /* a waiter looks for dead holders this often */
 #define MIN_TIMER_NS 50000ull
@@ -71,14 +75,10 @@ int sched_member_join(struct sched_member *s, const char *path, enum sched_polic
                       const char *name, const struct sched_params *p, uint32_t nr_vcpus,
                       const char **why)
 {
-    cpu_set_t cpus;
-    uint32_t n = 1;
     int err;
 
-    /* A board made here counts the CPUs this process may use (taskset). */
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
-        n = (uint32_t)CPU_COUNT(&cpus);
-    err = sched_board_open(&s->map, path, policy, n, why);
+    /* A board made here shares the CPUs this process may use (taskset). */
+    err = sched_board_open(&s->map, path, policy, why);
     if (err)
         return err;
     sched_lock(s->map.b);
@@ -172,6 +172,7 @@ static uint64_t charge(struct sched_member *s, struct sched_vcpu_local *l, uint6
         sched_charge(s->map.b, s->vm, cpu - l->cpu_mark, now);
     l->cpu_mark = cpu;
     s->map.b->vcpu[l->idx].mark = now;
+    s->map.b->vcpu[l->idx].cpu = sched_getcpu();
     return cpu;
 }
 
@@ -207,18 +208,44 @@ static void arm_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64
     arm(l->slice_timer, ns > MIN_TIMER_NS ? ns : MIN_TIMER_NS);
 }
 
+/*
+ * Run on the host CPU of the slot we were granted: the board decides which
+ * vCPU runs on which CPU (as Xen's scheduler places vCPUs on pCPUs), so two
+ * granted vCPUs never share one CPU while another idles until the host moves
+ * one.  Best effort: a CPU outside this process's affinity is refused, and
+ * the thread then runs where the host puts it.
+ */
+static void pin(struct sched_member *s, struct sched_vcpu_local *l)
+{
+    const struct sched_board *b = s->map.b;
+    int32_t slot = b->vcpu[l->idx].slot, cpu;
+    cpu_set_t set;
+
+    (void)l;
+    if (slot < 0 || (uint32_t)slot >= SCHED_MAX_CPUS || b->nr_cpus < 2)
+        return;
+    cpu = b->cpu_id[slot];
+    if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == sched_getcpu())
+        return;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* Just granted, or extended: run for the policy's slice from now. */
 static void start_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
 {
     uint64_t slice = sched_slice(s->map.b, s->vm, now);
 
+    pin(s, l);
     l->cpu_mark = thread_cpu_ns();
     s->map.b->vcpu[l->idx].mark = now;
+    s->map.b->vcpu[l->idx].cpu = sched_getcpu();
     l->cpu_end = l->cpu_mark + slice;
     /* A guest that halts without telling us uses no CPU: the wall clock
      * bounds how long it can sit on a grant it does not use. */
     l->wall_end = now + 2 * slice;
-    arm_slice(s, l, slice, now);
+    arm_slice(s, l, l->boosted && slice > BOOST_MAX_NS ? BOOST_MAX_NS : slice, now);
 }
 
 /*
@@ -264,6 +291,7 @@ bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
         } else {
             /* Back from a pause (or starting): no credit for the time off. */
             sched_wakeup(b, s->vm, now);
+            e->cpu = sched_getcpu();
             sched_set_state(b, l->idx, SV_WAITING, now);
             sched_dispatch(b, now, &sched_host_ops);
         }
@@ -277,6 +305,7 @@ bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
         if (!sched_eligible(b, s->vm, now, &t) && t < until)
             until = t;
         sched_unlock(b);
+        host_boost(s, l, false); /* waiting is not urgent */
         ts.tv_sec = (time_t)((until - now) / 1000000000ull);
         ts.tv_nsec = (long)((until - now) % 1000000000ull);
         r = syscall(SYS_futex, &e->grant, FUTEX_WAIT, seq, &ts, NULL, 0);
@@ -298,10 +327,19 @@ bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
             sched_dispatch(b, now, &sched_host_ops);
         }
     }
-    if (e->state == SV_RUNNING && !l->cpu_end)
+    bool fresh = e->state == SV_RUNNING && !l->cpu_end;
+
+    if (fresh)
         start_slice(s, l, now);
+    bool go = e->state == SV_RUNNING || e->state == SV_BLOCKED;
+    bool blocked = e->state == SV_BLOCKED;
     sched_unlock(b);
-    return e->state == SV_RUNNING || e->state == SV_BLOCKED;
+    /* A vCPU granted right at its wake notice enters the guest still
+     * boosted (start_slice made its first check-in come within
+     * BOOST_MAX_NS); any later trip through here ends the boost. */
+    if (!blocked && !fresh)
+        host_boost(s, l, false);
+    return go;
 }
 
 /* Take every pending scheduler signal (it stays blocked outside KVM_RUN). */
@@ -323,6 +361,8 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
     uint64_t now = sched_now(), cpu;
 
     eat_signal();
+    if (b->vcpu[l->idx].state == SV_RUNNING)
+        host_boost(s, l, false);
     sched_lock(b);
     if (settle_revoked(s, l, now)) {
         /* The gate waits for the next grant. */
@@ -345,7 +385,7 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
         }
     } else if (e->state == SV_BLOCKED && thread_cpu_ns() - l->cpu_mark >= SCHED_BLOCK_CPU_NS) {
         /* It runs but never said it woke: it now waits like everyone. */
-        host_boost(s, false);
+        host_boost(s, l, false);
         charge(s, l, now);
         l->guest_blocked = false;
         l->cpu_end = 0;
@@ -355,20 +395,26 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
     sched_unlock(b);
 }
 
-void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us)
+bool sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us,
+                      bool may_skip)
 {
     struct sched_board *b = s->map.b;
     uint64_t now = sched_now();
+    bool wake = true;
 
     /*
      * Boost first: the CPU we hand on wakes a thread that would otherwise
      * preempt this one before it is back in KVM_RUN to halt, and it could
      * then sit runnable, its guest's timer unseen, for a host tick.
      */
-    host_boost(s, true);
+    host_boost(s, l, true);
     sched_lock(b);
-    if (settle_revoked(s, l, now) || b->vcpu[l->idx].state == SV_RUNNING) {
-        if (b->vcpu[l->idx].state == SV_RUNNING)
+    enum sched_vstate st = b->vcpu[l->idx].state;
+
+    if (settle_revoked(s, l, now) || st == SV_RUNNING || st == SV_BLOCKED) {
+        /* From SV_BLOCKED: it ran on after a halt without a grant (told it
+         * could skip the wake notice) and blocks again: charge that run. */
+        if (st == SV_RUNNING || st == SV_BLOCKED)
             charge(s, l, now);
         l->guest_blocked = true;
         l->cpu_end = 0;
@@ -378,9 +424,12 @@ void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32
             b->vcpu[l->idx].wake_at = now + (uint64_t)wake_us * 1000;
         disarm(l->slice_timer);
         arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
+        if (may_skip && sched_entitled(b, s->vm, now))
+            wake = false;
         sched_dispatch(b, now, &sched_host_ops);
     }
     sched_unlock(b);
+    return wake;
 }
 
 void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
@@ -388,7 +437,8 @@ void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
     struct sched_board *b = s->map.b;
     uint64_t now = sched_now();
 
-    host_boost(s, false);
+    /* The boost stays until the gate: this thread should get back into the
+     * guest before the runner it displaces, or anyone that wakes, runs. */
     sched_lock(b);
     l->guest_blocked = false;
     if (b->vcpu[l->idx].state == SV_BLOCKED) {

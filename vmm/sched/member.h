@@ -29,6 +29,7 @@ struct sched_vcpu_local {
     int idx;                /* board entry, -1 when not on a board */
     bool timers;            /* slice_timer and cpu_timer exist */
     bool guest_blocked;     /* the guest's last notice was "block" */
+    bool boosted;           /* the thread runs as SCHED_FIFO (host_boost) */
     timer_t slice_timer;    /* CLOCK_MONOTONIC, signals this thread */
     timer_t cpu_timer;      /* this thread's CPU clock */
     uint64_t cpu_mark;      /* thread CPU clock at the last charge */
@@ -54,9 +55,14 @@ void sched_vcpu_exit(struct sched_member *s, struct sched_vcpu_local *l);
 bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l);
 /* After KVM_RUN ended with EINTR: take the scheduler signal and act on it. */
 void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l);
-/* The guest's notices (RV_PORT_SCHED); (wake_us): its timer is due then, 0
- * if none. */
-void sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us);
+/*
+ * The guest's notices (RV_PORT_SCHED); (wake_us): its timer is due then, 0
+ * if none.  With (may_skip) the guest asked whether it must send the wake
+ * notice: the answer is false when its VM is behind its share, and it may
+ * then run on after its halt without a grant (see sched_entitled()).
+ */
+bool sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32_t wake_us,
+                      bool may_skip);
 void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l);
 /* Give up the CPU and stop asking (pause, stop). */
 void sched_vcpu_release(struct sched_member *s, struct sched_vcpu_local *l);

@@ -91,6 +91,26 @@ uint64_t sched_slice(struct sched_board *b, int vm, uint64_t now)
     return s > SCHED_MIN_SLICE_NS ? s : SCHED_MIN_SLICE_NS;
 }
 
+/*
+ * A free CPU slot for a vCPU last seen on host CPU (cpu): that CPU's if it is
+ * free (no migration), else the first free one; -1 if none (not expected:
+ * grants never outnumber slots).
+ */
+static int take_slot(const struct sched_board *b, int32_t cpu)
+{
+    int any = -1;
+
+    for (uint32_t i = 0; i < b->nr_cpus && i < SCHED_MAX_CPUS; i++) {
+        if (b->slot_vcpu[i] >= 0)
+            continue;
+        if (b->cpu_id[i] == cpu)
+            return (int)i;
+        if (any < 0)
+            any = (int)i;
+    }
+    return any;
+}
+
 void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, uint64_t now)
 {
     struct sched_vcpu *e = &b->vcpu[vcpu];
@@ -104,6 +124,9 @@ void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, u
     } else if (e->state == SV_RUNNING) {
         v->nr_running--;
         b->nr_running--;
+        if (e->slot >= 0 && (uint32_t)e->slot < SCHED_MAX_CPUS)
+            b->slot_vcpu[e->slot] = -1;
+        e->slot = -1;
     }
     if (state == SV_WAITING) {
         v->nr_waiting++;
@@ -111,6 +134,9 @@ void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, u
         v->nr_running++;
         b->nr_running++;
         e->mark = now;
+        e->slot = take_slot(b, e->cpu);
+        if (e->slot >= 0)
+            b->slot_vcpu[e->slot] = vcpu;
     }
     e->state = state;
     e->since = now;
@@ -186,9 +212,15 @@ static int best_waiter(struct sched_board *b, uint64_t now)
     return best;
 }
 
-/* The running vCPU that would lose the most by waiting the least, or -1. */
-static int worst_runner(struct sched_board *b, uint64_t now)
+/*
+ * The running vCPU that waiter (w) should take the CPU from, or -1: one on
+ * w's own host CPU if w is ahead of it (handing over in place leaves no CPU
+ * idle while the host moves threads around), else the one furthest ahead.
+ */
+static int victim(struct sched_board *b, int w, uint64_t now)
 {
+    const struct sched_vcpu *we = &b->vcpu[w];
+    uint64_t wt = b->vm[we->vm].vtime;
     int worst = -1;
 
     for (uint32_t i = 0; i < b->hw_vcpu; i++) {
@@ -196,6 +228,9 @@ static int worst_runner(struct sched_board *b, uint64_t now)
 
         if (e->state != SV_RUNNING || e->preempt)
             continue;
+        if (b->nr_cpus > 1 && e->cpu == we->cpu &&
+            before(b, we->vm, wt, e->vm, vtime_now(b, (int)i, now), SCHED_WAKE_GRAN_NS))
+            return (int)i;
         if (worst < 0 || before(b, b->vcpu[worst].vm, vtime_now(b, worst, now), e->vm,
                                 vtime_now(b, (int)i, now), 0))
             worst = (int)i;
@@ -233,7 +268,7 @@ void sched_dispatch(struct sched_board *b, uint64_t now, const struct sched_ops 
     w = best_waiter(b, now);
     if (w < 0 || b->nr_running < b->nr_cpus)
         return;
-    r = worst_runner(b, now);
+    r = victim(b, w, now);
     if (r < 0)
         return;
     if (before(b, b->vcpu[w].vm, b->vm[b->vcpu[w].vm].vtime, b->vcpu[r].vm,
@@ -270,6 +305,19 @@ int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_o
     if (n)
         sched_dispatch(b, now, ops);
     return n;
+}
+
+bool sched_entitled(struct sched_board *b, int vm, uint64_t now)
+{
+    const struct sched_vm *v = &b->vm[vm];
+    uint64_t until;
+
+    if (!sched_eligible(b, vm, now, &until))
+        return false;
+    if (sedf(b) && v->p.slice_ns)
+        return v->left > 0;
+    advance_vclock(b, now);
+    return v->vtime <= b->vclock;
 }
 
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now)

@@ -73,6 +73,14 @@ void sched_dispatch(struct sched_board *b, uint64_t now, const struct sched_ops 
 #define SCHED_STUCK_NS (5 * SCHED_SLICE_NS)
 int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_ops *ops);
 
+/*
+ * Has (vm) used less than its share, so that a vCPU of it waking from a halt
+ * may run at once without asking (Xen credit's BOOST)?  Under credit: its
+ * virtual time is not ahead of the busiest demand's; under SEDF: it has
+ * guaranteed time left.  Never while over its cap.
+ */
+bool sched_entitled(struct sched_board *b, int vm, uint64_t now);
+
 /* At the end of its slice: should running entry (vcpu) give up its CPU? */
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now);
 

@@ -50,6 +50,8 @@ void cpu_idle(void)
 {
     bool sched = boot.features & RV_FEAT_SCHED;
 
+    uint32_t answer = RV_SCHED_R_WAKE;
+
     console_kick();
     if (sched) {
         /* Tell the host when our timer is due, so it can see the wake-up. */
@@ -58,12 +60,15 @@ void cpu_idle(void)
 
         if (c->timer_armed && c->timer_due > now)
             us = (c->timer_due - now) / 1000 + 1;
-        if (us >= 1u << (32 - RV_SCHED_US_SHIFT))
+        if (us > 0xffffffffu)
             us = 0;
-        outl(RV_PORT_SCHED, RV_SCHED_BLOCK | (uint32_t)us << RV_SCHED_US_SHIFT);
+        __asm__ volatile("inl %%dx, %%eax"
+                         : "=a"(answer)
+                         : "d"((uint16_t)RV_PORT_SCHED), "b"((uint32_t)us)
+                         : "memory");
     }
     platform->idle();
-    if (sched)
+    if (sched && (answer & RV_SCHED_R_WAKE))
         outb(RV_PORT_SCHED, RV_SCHED_WAKE);
 }
 
