@@ -22,9 +22,12 @@ POLICIES = ["credit", "sedf", "host"]
 WARM_S = 1.5
 MEASURE_S = 5.0
 SEDF_PERIOD_MS = 100
-# SEDF: the CPU-bound VMs share 85 % of the CPUs as guarantees, with extra
-# time; the interactive VM has 2 ms in every 10 ms of its own.
-SEDF_RESERVED = 0.85
+# SEDF: the CPU-bound VMs share 60 % of the CPUs as guarantees, with extra
+# time; the interactive VM has 2 ms in every 10 ms of its own.  (Global EDF
+# meets every deadline on m CPUs only while the total utilisation stays
+# below m - (m - 1) * the largest one: 3 VMs holding 56 % each of 2 CPUs
+# lose deadlines, as measured, however they are scheduled on line.)
+SEDF_RESERVED = 0.60
 INTERACTIVE_SEDF = ["--slice", "2", "--period", "10"]
 MAX_RUNS = 3
 
@@ -154,7 +157,7 @@ def render(res, table, md):
                          f"{c['n_ok']}/{len(c['samples'])}"])
     header = ["CPU-bound VMs", "scheduler", "worst allocation error", "Jain's index",
               "CPUs used by VMs", "wake-up late p50", "wake-up late p99", "runs ok"]
-    lines = table(header, rows)
+    lines = [table(header, rows)]
     lines += ["",
               f"Medians of {res['runs']} runs; each run measures {MEASURE_S:.0f} s after a "
               f"{WARM_S} s warm-up. Allocation error: the largest |share - owed| / owed among "
@@ -171,7 +174,8 @@ def render(res, table, md):
 
 def _text_table(header, rows):
     w = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    return ["  ".join(str(c).ljust(w[i]) for i, c in enumerate(r)) for r in [header] + rows]
+    return "\n".join("  ".join(str(c).ljust(w[i]) for i, c in enumerate(r))
+                     for r in [header] + rows)
 
 
 if __name__ == "__main__":
