@@ -26,8 +26,6 @@ int dsched_init(struct dsched **out, const char *state_dir, enum sched_policy po
                 const char **why, const char **note)
 {
     struct dsched *s = calloc(1, sizeof(*s)); /* the history pages stay untouched till used */
-    cpu_set_t cpus;
-    uint32_t n = 1;
     int err;
 
     *note = NULL;
@@ -39,14 +37,12 @@ int dsched_init(struct dsched **out, const char *state_dir, enum sched_policy po
         return *why = "state directory path too long", -ENAMETOOLONG;
     }
     /* Every CPU the daemon may use (taskset) is the host's to share. */
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
-        n = (uint32_t)CPU_COUNT(&cpus);
-    err = sched_board_open(&s->map, s->path, policy, n, why);
+    err = sched_board_open(&s->map, s->path, policy, why);
     if (err == -EINVAL && unlink(s->path) == 0) {
         /* A board of another ringvisor version: VM processes that still map
          * it go on sharing among themselves; new ones get a new board. */
         *note = "replaced a scheduler board of another ringvisor version";
-        err = sched_board_open(&s->map, s->path, policy, n, why);
+        err = sched_board_open(&s->map, s->path, policy, why);
     }
     if (err) {
         free(s);
@@ -59,8 +55,8 @@ int dsched_init(struct dsched **out, const char *state_dir, enum sched_policy po
         busy |= s->map.b->vm[i].in_use != 0;
     if (!busy) {
         s->map.b->policy = policy;
-        s->map.b->nr_cpus = n;
-    } else if (s->map.b->policy != (uint32_t)policy || s->map.b->nr_cpus != n) {
+        sched_board_take_cpus(s->map.b);
+    } else if (s->map.b->policy != (uint32_t)policy) {
         *note = "VMs from before the restart still run: the scheduler keeps their policy "
                 "and CPU count until they are gone";
     }
