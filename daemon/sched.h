@@ -19,8 +19,8 @@
 #include "vmm/sched/board.h"
 
 #define DSCHED_BOARD_FILE "sched.board"
-#define DSCHED_SAMPLE_MS 250
-#define DSCHED_HISTORY 241          /* 60 s of samples */
+#define DSCHED_SAMPLE_MS 500
+#define DSCHED_HISTORY 121          /* 60 s of samples */
 #define DSCHED_WINDOW_DEFAULT_S 10
 #define DSCHED_WINDOW_MAX_S 60
 
