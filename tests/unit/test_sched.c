@@ -437,6 +437,34 @@ static void sched_entitlement(void)
     free(b);
 }
 
+/* A VM that woke and waits is due the CPU when the runner's virtual time
+ * passes its own, but not before the runner has had SCHED_MIN_RUN_NS. */
+static void sched_woken_waiter_due(void)
+{
+    struct sched_board *b = calloc(1, sizeof(*b));
+    struct sched_params p;
+    int fr, fw, r, w;
+
+    cur = NULL;
+    sched_board_init(b, SCHED_CREDIT, 1);
+    sched_params_default(&p);
+    r = sched_join(b, getpid(), "runner", &p, 1, 0, &fr);
+    w = sched_join(b, getpid(), "woken", &p, 1, 0, &fw);
+    b->vm[r].vtime = 100 * MS;
+    b->vm[w].vtime = 102 * MS;
+    sched_set_state(b, fr, SV_RUNNING, 1000 * MS);
+    CHECK_EQ(sched_woken_due(b, fr, 1000 * MS), UINT64_MAX); /* nobody waits */
+    sched_set_state(b, fw, SV_WAITING, 1000 * MS);
+    CHECK_EQ(sched_woken_due(b, fr, 1000 * MS), UINT64_MAX); /* a spinner, not woken */
+    b->vcpu[fw].woken = 1;
+    uint64_t due = sched_woken_due(b, fr, 1000 * MS);
+    CHECK(due >= 2 * MS && due <= 2 * MS + 1000);            /* 2 ms of virtual time */
+    CHECK_EQ(sched_woken_due(b, fr, 1003 * MS), 0);           /* passed */
+    b->vm[w].vtime = 50 * MS;                                 /* far behind, but ... */
+    CHECK_EQ(sched_woken_due(b, fr, 1000 * MS + 100000), SCHED_MIN_RUN_NS - 100000);
+    free(b);
+}
+
 /* A holder that stops checking in (SIGSTOP) loses its grant to a waiter. */
 static void sched_stuck_holder(void)
 {
@@ -536,4 +564,5 @@ void suite_sched(void)
     RUN(sched_join_reap);
     RUN(sched_stuck_holder);
     RUN(sched_entitlement);
+    RUN(sched_woken_waiter_due);
 }

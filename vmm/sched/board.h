@@ -66,7 +66,7 @@ struct sched_vcpu {
     uint64_t mark;      /* ... and of the last charge while running */
     uint64_t wake_at;   /* SV_BLOCKED: when the guest said its timer is due, or 0 */
     int32_t slot;       /* SV_RUNNING: which of the board's CPUs it holds, else -1 */
-    int32_t pad2;
+    uint32_t woken;     /* SV_WAITING after the guest woke from a halt */
 };
 
 struct sched_vm {

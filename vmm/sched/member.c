@@ -198,10 +198,12 @@ static uint64_t next_wake(const struct sched_board *b, uint64_t now)
 static void arm_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64_t ns,
                       uint64_t now)
 {
-    uint64_t w = next_wake(s->map.b, now);
+    uint64_t w = next_wake(s->map.b, now), due = sched_woken_due(s->map.b, l->idx, now);
 
     if (w != UINT64_MAX && w + WAKE_KICK_LAG_NS - now < ns)
         ns = w + WAKE_KICK_LAG_NS - now;
+    if (due < ns)
+        ns = due;
     /* Check in well within SCHED_STUCK_NS, even in a long SEDF slice. */
     if (ns > SCHED_STUCK_NS / 2)
         ns = SCHED_STUCK_NS / 2;
@@ -377,8 +379,14 @@ void sched_vcpu_check(struct sched_member *s, struct sched_vcpu_local *l)
                 e->preempt = 0;
                 start_slice(s, l, now);
             }
+        } else if (sched_woken_due(b, l->idx, now) == 0) {
+            /* A VM that woke up and waits is due the CPU now. */
+            l->cpu_end = 0;
+            sched_set_state(b, l->idx, SV_WAITING, now);
+            sched_dispatch(b, now, &sched_host_ops);
         } else {
-            /* Early (it shared its CPU, or a stale signal): the rest of it. */
+            /* Early (a wake-up is due, it shared its CPU, or a stale
+             * signal): the rest of it. */
             uint64_t a = l->cpu_end - cpu, w = l->wall_end - now;
 
             arm_slice(s, l, a < w ? a : w, now);
@@ -446,7 +454,13 @@ void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
         disarm(l->cpu_timer);
         sched_wakeup(b, s->vm, now);
         sched_set_state(b, l->idx, SV_WAITING, now);
+        b->vcpu[l->idx].woken = 1;
         sched_dispatch(b, now, &sched_host_ops);
+        /* Not on a CPU yet: the runners work out when it is due one. */
+        if (b->vcpu[l->idx].state == SV_WAITING)
+            for (uint32_t i = 0; i < b->hw_vcpu; i++)
+                if (b->vcpu[i].state == SV_RUNNING)
+                    sched_host_ops.preempt(b, (int)i);
     }
     sched_unlock(b);
 }

@@ -142,6 +142,7 @@ void sched_set_state(struct sched_board *b, int vcpu, enum sched_vstate state, u
     e->since = now;
     e->preempt = 0;
     e->wake_at = 0;
+    e->woken = 0;
     __atomic_add_fetch(&e->grant, 1, __ATOMIC_RELEASE);
 }
 
@@ -318,6 +319,34 @@ bool sched_entitled(struct sched_board *b, int vm, uint64_t now)
         return v->left > 0;
     advance_vclock(b, now);
     return v->vtime <= b->vclock;
+}
+
+uint64_t sched_woken_due(struct sched_board *b, int vcpu, uint64_t now)
+{
+    const struct sched_vcpu *e = &b->vcpu[vcpu];
+    const struct sched_vm *r = &b->vm[e->vm];
+    uint64_t rv, wv = UINT64_MAX, ran, min, until;
+
+    if (e->state != SV_RUNNING || guaranteed(b, r))
+        return UINT64_MAX;
+    for (uint32_t i = 0; i < b->hw_vcpu; i++) {
+        const struct sched_vcpu *x = &b->vcpu[i];
+
+        if (x->state == SV_WAITING && x->woken && !guaranteed(b, &b->vm[x->vm]) &&
+            b->vm[x->vm].vtime < wv && sched_eligible(b, x->vm, now, &until))
+            wv = b->vm[x->vm].vtime;
+    }
+    if (wv == UINT64_MAX)
+        return UINT64_MAX;
+    rv = vtime_now(b, vcpu, now);
+    ran = now > e->since ? now - e->since : 0;
+    min = ran < SCHED_MIN_RUN_NS ? SCHED_MIN_RUN_NS - ran : 0;
+    if (wv < rv)
+        return min;
+    /* Real time for the runner's virtual time to pass the waiter's. */
+    uint64_t d = (wv - rv) * r->p.weight / SCHED_WEIGHT_DEFAULT + 1;
+
+    return d > min ? d : min;
 }
 
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now)

@@ -81,6 +81,16 @@ int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_o
  */
 bool sched_entitled(struct sched_board *b, int vm, uint64_t now);
 
+/*
+ * Fair queueing at a finer grain than the slice, for VMs that block and
+ * wake (interactive ones): how long running entry (vcpu) may go on before
+ * the best waiter that woke from a halt is due the CPU (its virtual time
+ * passed by the runner's), 0 for now, UINT64_MAX when none waits.  A runner
+ * keeps the CPU at least SCHED_MIN_RUN_NS once granted.
+ */
+#define SCHED_MIN_RUN_NS 250000ull
+uint64_t sched_woken_due(struct sched_board *b, int vcpu, uint64_t now);
+
 /* At the end of its slice: should running entry (vcpu) give up its CPU? */
 bool sched_should_yield(struct sched_board *b, int vcpu, uint64_t now);
 
