@@ -134,6 +134,12 @@ void sup_control_forget(struct daemon *d, void *ctx);
 /* Live figures of process (pid) from /proc: CPU seconds and RSS bytes. */
 int sup_proc_stats(pid_t pid, double *cpu_s, uint64_t *rss, uint64_t *start_ticks);
 
+/* api/sched.c: NULL if VM (self) (NULL for a new one) with (nr_vcpus) may
+ * hold scheduling parameters (p) beside the other live VMs' guarantees, else
+ * why not (SEDF admission: they add up to the host's CPUs at most). */
+const char *api_sched_admit(struct daemon *d, const struct vmrec *self,
+                            const struct sched_params *p, uint32_t nr_vcpus);
+
 /* console.c: each VM's console log (size cap, change events) and input. */
 int console_init(struct daemon *d) __attribute__((warn_unused_result));
 void console_exit(struct daemon *d);

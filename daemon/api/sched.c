@@ -39,6 +39,24 @@ static const char *name_of(void *ctx, pid_t pid)
     return NULL;
 }
 
+const char *api_sched_admit(struct daemon *d, const struct vmrec *self,
+                            const struct sched_params *p, uint32_t nr_vcpus)
+{
+    double held = 0;
+
+    /* The definitions of live VMs, not the board: a VM just created may
+     * not have joined it yet. */
+    for (struct vmrec *v = d->vms; v; v = v->next) {
+        struct sched_params q;
+
+        if (v == self || !v->pid)
+            continue;
+        dsched_config_params(v->config, &q);
+        held += sched_utilisation(&q);
+    }
+    return sched_admit_sum(d->sched->map.b, held, p, nr_vcpus);
+}
+
 static void reply_vm_sched(struct daemon *d, struct vmrec *v, struct api_resp *resp, int w)
 {
     struct sched_params p;
@@ -71,6 +89,12 @@ static void patch(struct daemon *d, struct vmrec *v, const struct api_req *req,
     cJSON_Delete(body);
     if (err) {
         api_reply_error(resp, &e);
+        return;
+    }
+    const cJSON *cpus = cJSON_GetObjectItemCaseSensitive(v->config, "cpus");
+    const char *no = api_sched_admit(d, v, &p, (uint32_t)cpus->valueint);
+    if (no) {
+        api_reply_errorf(resp, 409, "slice_ms", "%s", no);
         return;
     }
     if (cJSON_GetObjectItemCaseSensitive(v->config, "sched"))

@@ -90,6 +90,16 @@ static void create(struct daemon *d, const struct api_req *req, struct api_resp 
         cJSON_Delete(cfg);
         return;
     }
+    /* A guarantee the host cannot give is refused before anything starts. */
+    struct sched_params sp;
+    const cJSON *cpus = cJSON_GetObjectItemCaseSensitive(cfg, "cpus");
+    dsched_config_params(cfg, &sp);
+    const char *no = api_sched_admit(d, NULL, &sp, (uint32_t)cpus->valueint);
+    if (no) {
+        api_reply_errorf(resp, 409, "sched.slice_ms", "%s", no);
+        cJSON_Delete(cfg);
+        return;
+    }
     v = vmrec_new(name);
     if (!v) {
         cJSON_Delete(cfg);

@@ -304,3 +304,33 @@ def test_board_under_asan(tmp_path):
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err.decode()
         assert b"ERROR: AddressSanitizer" not in err and b"runtime error" not in err, err
+
+
+def test_sedf_admission(daemon, tmp_path):
+    d = daemon("sedf")
+    create(d, "a", [], {"slice_ms": 60, "period_ms": 100})
+    body = {"name": "b", "program": prog(PROGS, "spin"), "sched": {"slice_ms": 50, "period_ms": 100}}
+    st, v = d.call("POST", "/v1/vms", body)
+    assert st == 409 and "promised" in v["error"]["message"], v
+    body["sched"]["slice_ms"] = 40
+    st, v = d.call("POST", "/v1/vms", body)
+    assert st == 201, v
+    st, v = d.call("PATCH", "/v1/vms/a/sched", {"slice_ms": 70})
+    assert st == 409 and "promised" in v["error"]["message"], v
+    st, v = d.call("GET", "/v1/vms/a/sched")
+    assert v["slice_ms"] == 60, v  # unchanged
+    # Standalone VMs on their own board are held to the same rule.
+    board = str(tmp_path / "board")
+    spin = prog(PROGS, "spin")
+    first = subprocess.Popen(["taskset", "-c", "0", str(RINGVISOR), "exec", "--sched-board", board,
+                              "--sched-policy", "sedf", "--slice", "80", "--period", "100",
+                              spin, "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)
+        r = subprocess.run(["taskset", "-c", "0", str(RINGVISOR), "exec", "--sched-board", board,
+                            "--slice", "30", "--period", "100", spin, "0"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "promised" in r.stderr, r.stderr
+    finally:
+        first.kill()
+        first.wait()

@@ -334,6 +334,18 @@ static void sched_pause_banks_nothing(void)
     sim_free(s);
 }
 
+/* A board in private memory with default parameters in (p). */
+static struct sched_board *test_board(enum sched_policy policy, uint32_t cpus,
+                                      struct sched_params *p)
+{
+    struct sched_board *b = calloc(1, sizeof(*b));
+
+    cur = NULL;
+    sched_board_init(b, policy, cpus);
+    sched_params_default(p);
+    return b;
+}
+
 static void sched_requested(void)
 {
     struct sched_board *b = calloc(1, sizeof(*b));
@@ -385,14 +397,11 @@ static void sched_params_rules(void)
 /* Joining fills entries; a dead process's grants are handed on. */
 static void sched_join_reap(void)
 {
-    struct sched_board *b = calloc(1, sizeof(*b));
     struct sched_params p;
     int f1, f2, v1, v2;
     pid_t dead;
+    struct sched_board *b = test_board(SCHED_CREDIT, 1, &p);
 
-    cur = NULL;
-    sched_board_init(b, SCHED_CREDIT, 1);
-    sched_params_default(&p);
     dead = fork();
     if (dead == 0)
         _exit(0);
@@ -415,13 +424,10 @@ static void sched_join_reap(void)
 /* Who may run on at once after a halt (the wake notice skipped). */
 static void sched_entitlement(void)
 {
-    struct sched_board *b = calloc(1, sizeof(*b));
     struct sched_params p;
     int f1, f2, a, c;
+    struct sched_board *b = test_board(SCHED_CREDIT, 1, &p);
 
-    cur = NULL;
-    sched_board_init(b, SCHED_CREDIT, 1);
-    sched_params_default(&p);
     a = sched_join(b, getpid(), "a", &p, 1, 0, &f1);
     c = sched_join(b, getpid(), "c", &p, 1, 0, &f2);
     sched_set_state(b, f2, SV_RUNNING, 0);
@@ -441,13 +447,10 @@ static void sched_entitlement(void)
  * passes its own, but not before the runner has had SCHED_MIN_RUN_NS. */
 static void sched_woken_waiter_due(void)
 {
-    struct sched_board *b = calloc(1, sizeof(*b));
     struct sched_params p;
     int fr, fw, r, w;
+    struct sched_board *b = test_board(SCHED_CREDIT, 1, &p);
 
-    cur = NULL;
-    sched_board_init(b, SCHED_CREDIT, 1);
-    sched_params_default(&p);
     r = sched_join(b, getpid(), "runner", &p, 1, 0, &fr);
     w = sched_join(b, getpid(), "woken", &p, 1, 0, &fw);
     b->vm[r].vtime = 100 * MS;
@@ -465,16 +468,41 @@ static void sched_woken_waiter_due(void)
     free(b);
 }
 
+/* SEDF guarantees add up to the board's CPUs at most. */
+static void sched_admission(void)
+{
+    struct sched_params p;
+    int f, a;
+    struct sched_board *b = test_board(SCHED_SEDF, 1, &p);
+
+    p.slice_ns = 60 * MS;
+    p.period_ns = 100 * MS;
+    a = sched_join(b, getpid(), "a", &p, 1, 0, &f);
+    CHECK(a >= 0);
+    p.slice_ns = 50 * MS;
+    CHECK(sched_admit(b, -1, &p, 1) != NULL);
+    CHECK_INT(sched_join(b, getpid(), "b", &p, 1, 0, &f), -EBUSY);
+    p.slice_ns = 40 * MS;
+    CHECK(sched_admit(b, -1, &p, 1) == NULL);
+    p.slice_ns = 90 * MS;
+    CHECK(sched_admit(b, a, &p, 1) == NULL);   /* a itself may grow to 90 % */
+    p.slice_ns = 100 * MS;
+    p.period_ns = 50 * MS;                      /* > 1 vCPU's worth: never */
+    CHECK(sched_admit(b, a, &p, 1) != NULL);
+    b->policy = SCHED_CREDIT;                   /* not in force under credit */
+    p.slice_ns = 50 * MS;
+    p.period_ns = 100 * MS;
+    CHECK(sched_admit(b, -1, &p, 1) == NULL);
+    free(b);
+}
+
 /* A holder that stops checking in (SIGSTOP) loses its grant to a waiter. */
 static void sched_stuck_holder(void)
 {
-    struct sched_board *b = calloc(1, sizeof(*b));
     struct sched_params p;
     int f1, f2;
+    struct sched_board *b = test_board(SCHED_CREDIT, 1, &p);
 
-    cur = NULL;
-    sched_board_init(b, SCHED_CREDIT, 1);
-    sched_params_default(&p);
     sched_join(b, getpid(), "stopped", &p, 1, 0, &f1);
     sched_join(b, getpid(), "waiting", &p, 1, 0, &f2);
     sched_set_state(b, f1, SV_RUNNING, 1000);
@@ -565,4 +593,5 @@ void suite_sched(void)
     RUN(sched_stuck_holder);
     RUN(sched_entitlement);
     RUN(sched_woken_waiter_due);
+    RUN(sched_admission);
 }

@@ -181,12 +181,45 @@ const char *sched_params_check(const struct sched_params *p)
     return NULL;
 }
 
+double sched_utilisation(const struct sched_params *p)
+{
+    return p->slice_ns ? (double)p->slice_ns / (double)p->period_ns : 0;
+}
+
+const char *sched_admit_sum(const struct sched_board *b, double held,
+                            const struct sched_params *p, uint32_t nr_vcpus)
+{
+    double want = sched_utilisation(p);
+
+    if (b->policy != SCHED_SEDF || !p->slice_ns)
+        return NULL;
+    if (want > nr_vcpus)
+        return "the guarantee is more than its vCPUs can use (slice/period > vCPUs)";
+    if (held + want > b->nr_cpus + 1e-9)
+        return "the host's CPUs are already promised: the guarantees of all VMs "
+               "(slice/period) may add up to the number of CPUs at most";
+    return NULL;
+}
+
+const char *sched_admit(const struct sched_board *b, int self, const struct sched_params *p,
+                        uint32_t nr_vcpus)
+{
+    double held = 0;
+
+    for (uint32_t i = 0; i < b->hw_vm && i < SCHED_MAX_VMS; i++)
+        if (b->vm[i].in_use && (int)i != self)
+            held += sched_utilisation(&b->vm[i].p);
+    return sched_admit_sum(b, held, p, nr_vcpus);
+}
+
 int sched_join(struct sched_board *b, pid_t pid, const char *name,
                const struct sched_params *p, uint32_t nr_vcpus, uint64_t now,
                int *first_vcpu)
 {
     uint32_t vm, run = 0, first = 0;
 
+    if (sched_admit(b, -1, p, nr_vcpus))
+        return -EBUSY;
     for (vm = 0; vm < SCHED_MAX_VMS && b->vm[vm].in_use; vm++)
         ;
     if (vm == SCHED_MAX_VMS || nr_vcpus == 0)

@@ -134,9 +134,25 @@ const char *sched_params_check(const struct sched_params *p);
 void sched_params_default(struct sched_params *p);
 
 /*
+ * SEDF admission, lock held: NULL if a VM with (nr_vcpus) vCPUs and
+ * parameters (p) fits beside the guarantees already given (all of them at
+ * most the board's CPUs, each at most its vCPUs), else why not.  (self) is
+ * the VM being changed, -1 for a new one.  Under credit, guarantees are not
+ * in force and everything fits.
+ */
+const char *sched_admit(const struct sched_board *b, int self, const struct sched_params *p,
+                        uint32_t nr_vcpus);
+/* The same rule given the guarantees (held) already promised elsewhere. */
+const char *sched_admit_sum(const struct sched_board *b, double held,
+                            const struct sched_params *p, uint32_t nr_vcpus);
+/* slice / period: the share of one CPU a guarantee takes (0 without one). */
+double sched_utilisation(const struct sched_params *p);
+
+/*
  * With the lock held: add a VM (pid, name) with (nr_vcpus) vCPU entries, all
  * SV_OFF; returns its index and the first vCPU entry in (*first_vcpu), or
- * -ENOSPC.  sched_leave() frees them, handing on any grants.
+ * -ENOSPC, or -EBUSY when its SEDF guarantee does not fit (sched_admit).
+ * sched_leave() frees them, handing on any grants.
  */
 int sched_join(struct sched_board *b, pid_t pid, const char *name,
                const struct sched_params *p, uint32_t nr_vcpus, uint64_t now,

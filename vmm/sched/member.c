@@ -83,11 +83,15 @@ int sched_member_join(struct sched_member *s, const char *path, enum sched_polic
         return err;
     sched_lock(s->map.b);
     sched_reap(s->map.b, sched_now());
+    const char *full = sched_admit(s->map.b, -1, p, nr_vcpus);
     s->vm = sched_join(s->map.b, getpid(), name, p, nr_vcpus, sched_now(), &s->first);
     sched_unlock(s->map.b);
     if (s->vm < 0) {
+        int err = s->vm;
+
         sched_board_close(&s->map);
-        return *why = "the scheduler board is full", -ENOSPC;
+        *why = err == -EBUSY && full ? full : "the scheduler board is full";
+        return err;
     }
     return 0;
 }
