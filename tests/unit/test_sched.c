@@ -434,12 +434,13 @@ static void sched_entitlement(void)
     sched_charge(b, c, 50 * MS, 50 * MS);
     b->vcpu[f2].mark = 60 * MS; /* charged up to then, as member.c does */
     sched_charge(b, a, 10 * MS, 50 * MS);
-    CHECK(sched_entitled(b, a, 50 * MS));   /* behind the busy one */
+    CHECK(sched_entitled(b, a, 50 * MS, 0));   /* behind the busy one */
     sched_charge(b, a, 60 * MS, 60 * MS);
-    CHECK(!sched_entitled(b, a, 60 * MS));  /* ahead of it now */
+    CHECK(!sched_entitled(b, a, 60 * MS, 0));  /* ahead of it now */
+    CHECK(sched_entitled(b, a, 60 * MS, 30 * MS)); /* but within 30 ms of it */
     b->vm[a].p.cap = 10;
     b->vm[a].vtime = 0;
-    CHECK(!sched_entitled(b, a, 60 * MS));  /* over its cap in this window */
+    CHECK(!sched_entitled(b, a, 60 * MS, 0));  /* over its cap in this window */
     free(b);
 }
 

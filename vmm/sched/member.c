@@ -414,12 +414,6 @@ bool sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32
     uint64_t now = sched_now();
     bool wake = true;
 
-    /*
-     * Boost first: the CPU we hand on wakes a thread that would otherwise
-     * preempt this one before it is back in KVM_RUN to halt, and it could
-     * then sit runnable, its guest's timer unseen, for a host tick.
-     */
-    host_boost(s, l, true);
     sched_lock(b);
     enum sched_vstate st = b->vcpu[l->idx].state;
 
@@ -436,7 +430,21 @@ bool sched_vcpu_block(struct sched_member *s, struct sched_vcpu_local *l, uint32
             b->vcpu[l->idx].wake_at = now + (uint64_t)wake_us * 1000;
         disarm(l->slice_timer);
         arm(l->cpu_timer, SCHED_BLOCK_CPU_NS);
-        if (may_skip && sched_entitled(b, s->vm, now))
+        /*
+         * Only a VM behind its share (or nearly) is boosted, and only one
+         * behind it may skip the wake notice: it is owed the CPU at once.  Boosted before
+         * the CPU is handed on, as the thread woken for it would otherwise
+         * preempt this one before it is back in KVM_RUN to halt, and it
+         * could then sit runnable, its guest's timer unseen, for a host
+         * tick.  A VM at or over its share waits for a grant after waking
+         * anyway, and gets no real-time priority to abuse.
+         */
+        bool owed = sched_entitled(b, s->vm, now, 0);
+
+        /* Within a slice of its share is close enough for the boost: each
+         * boosted run is charged, so it cannot stay boosted for long. */
+        host_boost(s, l, owed || sched_entitled(b, s->vm, now, SCHED_SLICE_NS));
+        if (may_skip && owed)
             wake = false;
         sched_dispatch(b, now, &sched_host_ops);
     }

@@ -308,7 +308,7 @@ int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_o
     return n;
 }
 
-bool sched_entitled(struct sched_board *b, int vm, uint64_t now)
+bool sched_entitled(struct sched_board *b, int vm, uint64_t now, uint64_t slack)
 {
     const struct sched_vm *v = &b->vm[vm];
     uint64_t until;
@@ -318,7 +318,7 @@ bool sched_entitled(struct sched_board *b, int vm, uint64_t now)
     if (sedf(b) && v->p.slice_ns)
         return v->left > 0;
     advance_vclock(b, now);
-    return v->vtime <= b->vclock;
+    return v->vtime <= b->vclock + slack;
 }
 
 uint64_t sched_woken_due(struct sched_board *b, int vcpu, uint64_t now)

@@ -76,10 +76,10 @@ int sched_revoke_stuck(struct sched_board *b, uint64_t now, const struct sched_o
 /*
  * Has (vm) used less than its share, so that a vCPU of it waking from a halt
  * may run at once without asking (Xen credit's BOOST)?  Under credit: its
- * virtual time is not ahead of the busiest demand's; under SEDF: it has
- * guaranteed time left.  Never while over its cap.
+ * virtual time is not ahead of the busiest demand's by more than (slack);
+ * under SEDF: it has guaranteed time left.  Never while over its cap.
  */
-bool sched_entitled(struct sched_board *b, int vm, uint64_t now);
+bool sched_entitled(struct sched_board *b, int vm, uint64_t now, uint64_t slack);
 
 /*
  * Fair queueing at a finer grain than the slice, for VMs that block and
