@@ -300,22 +300,36 @@ int sched_find_pid(const struct sched_board *b, pid_t pid)
     return -1;
 }
 
+int sched_slot_cpu(const struct sched_board *b, int vcpu)
+{
+    const struct sched_vcpu *e = &b->vcpu[vcpu];
+
+    if (b->nr_cpus < 2 || e->state != SV_RUNNING || e->slot < 0 ||
+        (uint32_t)e->slot >= SCHED_MAX_CPUS || b->cpu_id[e->slot] < 0 ||
+        b->cpu_id[e->slot] >= CPU_SETSIZE)
+        return -1;
+    return b->cpu_id[e->slot];
+}
+
+void sched_pin(pid_t tid, int cpu)
+{
+    cpu_set_t set;
+
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(tid, sizeof(set), &set);
+}
+
 static void host_wake(struct sched_board *b, int vcpu)
 {
     const struct sched_vcpu *e = &b->vcpu[vcpu];
+    int cpu = sched_slot_cpu(b, vcpu);
 
     /* A thread granted a CPU slot wakes up on that CPU: left on the CPU it
      * last ran on, it could wait there behind another granted vCPU for a
      * host tick before it could move itself. */
-    if (b->nr_cpus > 1 && e->state == SV_RUNNING && e->tid > 0 && e->slot >= 0 &&
-        (uint32_t)e->slot < SCHED_MAX_CPUS && b->cpu_id[e->slot] >= 0 &&
-        b->cpu_id[e->slot] < CPU_SETSIZE) {
-        cpu_set_t set;
-
-        CPU_ZERO(&set);
-        CPU_SET(b->cpu_id[e->slot], &set);
-        sched_setaffinity(e->tid, sizeof(set), &set);
-    }
+    if (cpu >= 0 && e->tid > 0)
+        sched_pin(e->tid, cpu);
     /* Not FUTEX_PRIVATE: the waiter is in another process. */
     syscall(SYS_futex, &b->vcpu[vcpu].grant, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }

@@ -171,6 +171,15 @@ extern const struct sched_ops sched_host_ops;
  * outside KVM_RUN and taken by it inside (KVM_SET_SIGNAL_MASK). */
 #define SCHED_SIGNAL SIGUSR2
 
+/*
+ * The host CPU of the slot running entry (vcpu) holds, or -1 (not running,
+ * or a one-CPU board where there is nothing to choose); and pinning thread
+ * (tid) (0: the caller) to CPU (cpu), best effort: a CPU outside the
+ * thread's allowed set is refused and it runs where the host puts it.
+ */
+int sched_slot_cpu(const struct sched_board *b, int vcpu);
+void sched_pin(pid_t tid, int cpu);
+
 /* Find a VM by process id; -1 if none. */
 int sched_find_pid(const struct sched_board *b, pid_t pid);
 

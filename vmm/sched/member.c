@@ -218,24 +218,15 @@ static void arm_slice(struct sched_member *s, struct sched_vcpu_local *l, uint64
  * Run on the host CPU of the slot we were granted: the board decides which
  * vCPU runs on which CPU (as Xen's scheduler places vCPUs on pCPUs), so two
  * granted vCPUs never share one CPU while another idles until the host moves
- * one.  Best effort: a CPU outside this process's affinity is refused, and
- * the thread then runs where the host puts it.
+ * one.  The granter pinned us already (host_wake); a waker that took a
+ * runner's slot pins itself here.
  */
 static void pin(struct sched_member *s, struct sched_vcpu_local *l)
 {
-    const struct sched_board *b = s->map.b;
-    int32_t slot = b->vcpu[l->idx].slot, cpu;
-    cpu_set_t set;
+    int cpu = sched_slot_cpu(s->map.b, l->idx);
 
-    (void)l;
-    if (slot < 0 || (uint32_t)slot >= SCHED_MAX_CPUS || b->nr_cpus < 2)
-        return;
-    cpu = b->cpu_id[slot];
-    if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == sched_getcpu())
-        return;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    sched_setaffinity(0, sizeof(set), &set);
+    if (cpu >= 0 && cpu != sched_getcpu())
+        sched_pin(0, cpu);
 }
 
 /* Just granted, or extended: run for the policy's slice from now. */
@@ -267,18 +258,6 @@ static bool settle_revoked(struct sched_member *s, struct sched_vcpu_local *l, u
     l->cpu_end = 0;
     disarm(l->slice_timer);
     return true;
-}
-
-static void release_locked(struct sched_member *s, struct sched_vcpu_local *l, uint64_t now)
-{
-    struct sched_vcpu *e = &s->map.b->vcpu[l->idx];
-
-    if (!settle_revoked(s, l, now) && (e->state == SV_RUNNING || e->state == SV_BLOCKED))
-        charge(s, l, now);
-    sched_set_state(s->map.b, l->idx, SV_OFF, now);
-    disarm(l->slice_timer);
-    disarm(l->cpu_timer);
-    sched_dispatch(s->map.b, now, &sched_host_ops);
 }
 
 bool sched_vcpu_gate(struct sched_member *s, struct sched_vcpu_local *l)
@@ -479,9 +458,19 @@ void sched_vcpu_wake(struct sched_member *s, struct sched_vcpu_local *l)
 
 void sched_vcpu_release(struct sched_member *s, struct sched_vcpu_local *l)
 {
+    struct sched_vcpu *e = &s->map.b->vcpu[l->idx];
+    uint64_t now = sched_now();
+
     sched_lock(s->map.b);
+    /* A slice revoked by a waker is charged by settle_revoked(), which
+     * needs cpu_end still set to know there was one. */
+    if (!settle_revoked(s, l, now) && (e->state == SV_RUNNING || e->state == SV_BLOCKED))
+        charge(s, l, now);
     l->cpu_end = 0;
-    release_locked(s, l, sched_now());
+    sched_set_state(s->map.b, l->idx, SV_OFF, now);
+    disarm(l->slice_timer);
+    disarm(l->cpu_timer);
+    sched_dispatch(s->map.b, now, &sched_host_ops);
     sched_unlock(s->map.b);
 }
 
