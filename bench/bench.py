@@ -734,30 +734,20 @@ def main():
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
-    res4 = None
-    if disk:
+    def section(run):
+        """Run a section's benchmark, its progress on one rewritten stderr line."""
         log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
             if progress else None
-        res4 = disk_bench.run(args.build, runs,
-                              ["--kernel", args.kernel] if args.kernel else [], log)
+        res = run(log)
         if progress:
             print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+        return res
 
-    res5 = None
-    if serve:
-        log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
-            if progress else None
-        res5 = serve_bench.run(args.build, runs, args.serve_max, log)
-        if progress:
-            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
-
-    res6 = None
-    if sched:
-        log = (lambda m: print(f"\r{m:<40}", end="", file=sys.stderr, flush=True)) \
-            if progress else None
-        res6 = sched_bench.run(args.build, runs, log)
-        if progress:
-            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+    res4 = section(lambda log: disk_bench.run(
+        args.build, runs, ["--kernel", args.kernel] if args.kernel else [], log)) if disk else None
+    res5 = section(lambda log: serve_bench.run(args.build, runs, args.serve_max, log)) \
+        if serve else None
+    res6 = section(lambda log: sched_bench.run(args.build, runs, log)) if sched else None
 
     s = summarise({v: rs for v, rs in samples.items() if v not in exec_bench.VARIANTS}, runs)
     s3 = exec_bench.summarise(samples)
